@@ -1,13 +1,12 @@
-using RealtimeDenoise.Training.Data;
 using RealtimeDenoise.Training.Nn;
 
-namespace RealtimeDenoise.Training.Tests;
+namespace RealtimeDenoise.Training.Data;
 
 /// <summary>
 /// Power frames drawn from a known low-dimensional model: log σ² = A·u + b with u ~ N(0, I₂), and
 /// p = σ²·e with e ~ Exp(1) (the squared magnitude of a complex Gaussian), so a VAE can learn them.
 /// </summary>
-internal static class SyntheticSpectra
+public static class SyntheticSpectra
 {
     public static FrameSet Make(int frames, int bins, ulong seed, string name = "synthetic")
     {
