@@ -174,10 +174,10 @@ public static class TrainCommandLine
                 Epochs = result.EpochsRun, BatchSize = settings.BatchSize, LearningRate = settings.LearningRate,
                 BetaWarmupEpochs = settings.BetaWarmupEpochs, Seed = settings.Seed,
                 TrainElbo = Math.Round(result.BestTrain.Elbo, 4),
-                Command = "train " + string.Join(' ', args),
+                Command = "train " + string.Join(' ', args.Where(x => x != "--resume")),
             },
-            Notes = "ELBO per frame = -(sum_f [log s2_f + p_f/s2_f] + KL), one reparametrised sample, beta = 1, constant -F*log(pi) omitted; " + Invariant(
-                $"best epoch {result.BestEpoch} of {result.EpochsRun}. Held-out mean Itakura-Saito divergence per bin: model {isModel:F4} vs per-bin mean-power baseline {isBaseline:F4}. Encoder input: (log(p + eps) - mean_f) / std_f with training-set statistics. Validation = {validation.Files.Count} whole files chosen by seeded shuffle."),
+            Notes = "ELBO per frame = minus (sum over bins of [log s2_f plus p_f/s2_f], plus KL), one reparametrised sample, beta = 1, constant -F*log(pi) omitted; " + Invariant(
+                $"best epoch {result.BestEpoch} of {result.EpochsRun}. Held-out mean Itakura-Saito divergence per bin: model {isModel:F4} vs per-bin mean-power baseline {isBaseline:F4}. Encoder input: (log(p plus eps) - mean_f) / std_f with training-set statistics. Validation = {validation.Files.Count} whole files chosen by seeded shuffle."),
         };
         ModelPackage.Write(output, result.BestWeights, card);
 

@@ -75,8 +75,6 @@ public sealed class VaeTrainer
         var power = new float[batchSize * bins];
         var noise = new float[batchSize * latent];
         var total = Stopwatch.StartNew();
-        double trainSeconds = 0;
-        long trainFrames = 0;
         var stop = TrainingStop.Completed;
         while (_epoch < _settings.Epochs)
         {
@@ -122,8 +120,6 @@ public sealed class VaeTrainer
             }
             if (stop == TrainingStop.Cancelled) break;
             double seconds = epochClock.Elapsed.TotalSeconds;
-            trainSeconds += seconds;
-            trainFrames += epochFrames;
             var trainTerms = new LossTerms(_accumulator[0] / _accumulator[2], _accumulator[1] / _accumulator[2], (int)_accumulator[2]);
             var valTerms = _validation.Frames > 0 ? Evaluate(_validation) : trainTerms;
             bool isBest = valTerms.Elbo > _bestElbo;
@@ -165,8 +161,11 @@ public sealed class VaeTrainer
             }
             Load(current);
         }
+        // Time over every finished epoch of the run, including those before a resume.
+        double allSeconds = _history.Sum(h => h.Seconds);
+        double allFrames = _history.Sum(h => h.FramesPerSecond * h.Seconds);
         return new TrainingResult(stop, _epoch, _bestEpoch + 1, _bestElbo, bestTrain, bestVal, _history.ToArray(), bestWeights, last,
-            trainSeconds, trainFrames / Math.Max(trainSeconds, 1e-9));
+            allSeconds, allFrames / Math.Max(allSeconds, 1e-9));
     }
 
     /// <summary>
