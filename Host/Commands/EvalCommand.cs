@@ -10,7 +10,7 @@ namespace RealtimeDenoise.Host.Commands;
 public enum EvalMode { Offline, Streaming }
 
 /// <summary>What the enhancer factories receive from the command line.</summary>
-public sealed record EvalSettings(EvalMode Mode, string? ModelDirectory, InferenceBackend Backend);
+public sealed record EvalSettings(EvalMode Mode, string? ModelDirectory, InferenceBackend Backend, string? OrtLibraryPath = null);
 
 public sealed class EvalCommand : ICommand
 {
@@ -37,7 +37,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "Score the enhancer on a list of noisy/clean pairs (SI-SDR, SI-SDRi, segSNR, STOI, real-time factor)";
     public string Usage =>
         "usage: rtdenoise eval --list LIST.csv [--mode offline|streaming] [--out results.csv|results.json]\n" +
-        "                      [--model DIR] [--backend managed|onnx] [--jobs N] [--save-dir DIR]\n\n" +
+        "                      [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
         "Enhances every noisy file of LIST.csv (columns id,clean,noisy,noise_name,snr_db,speaker; paths relative to\n" +
         "the list, e.g. ../shared/data/dev-test/list.csv) and scores it against the clean file: SI-SDR and its\n" +
         "improvement over the noisy input, segmental SNR (32 ms frames, clamped to [-10, 35] dB), STOI (Taal 2011)\n" +
@@ -49,6 +49,7 @@ public sealed class EvalCommand : ICommand
         "  --out FILE       per-file results as CSV, or settings + group means + per-file results as JSON\n" +
         "  --model DIR      model package folder (default: the embedded model)\n" +
         "  --backend NAME   managed (default) or onnx\n" +
+        "  --ort-lib PATH   ONNX Runtime native library for --backend onnx (default: $RTDENOISE_ORT_LIBRARY, app folder, system)\n" +
         "  --jobs N         files processed in parallel, each worker with its own enhancer (default 1; RTF is per worker)\n" +
         "  --save-dir DIR   also write DIR/<id>_enhanced.wav (32-bit float), e.g. for shared/eval/metrics.py\n\n" +
         "Exit status: 0 all files scored, 1 some files failed (listed at the end), 2 bad command line,\n" +
@@ -62,6 +63,7 @@ public sealed class EvalCommand : ICommand
         string? model = args.Option("--model");
         var backend = args.Enum("--backend", InferenceBackend.Managed);
         if (backend == InferenceBackend.Auto) throw new UsageException("--backend must be managed or onnx.");
+        string? ortLib = args.Option("--ort-lib");
         int jobs = args.Int("--jobs", 1, 1, 256);
         string? saveDir = args.Option("--save-dir");
         args.ThrowOnUnknown();
@@ -70,7 +72,7 @@ public sealed class EvalCommand : ICommand
             throw new UsageException($"--out {outPath}: the file name must end in .csv or .json.");
 
         var items = EvalList.Read(list); // missing/bad list: IOException/InvalidDataException → exit 3 with the message
-        var settings = new EvalSettings(mode, model, backend);
+        var settings = new EvalSettings(mode, model, backend, ortLib);
         Func<IEnhancer> factory = mode == EvalMode.Offline
             ? () => _createOffline(settings)
             : () => new StreamingAsWholeBuffer(_createStreaming(settings));
@@ -132,11 +134,11 @@ public sealed class EvalCommand : ICommand
     }
 
     private static IEnhancer CreateModelOffline(EvalSettings s) =>
-        new ModelOwningEnhancer(ModelPackage.Load(s.ModelDirectory, new ModelLoadOptions(s.Backend)), m => Denoiser.CreateOffline(m));
+        new ModelOwningEnhancer(ModelPackage.Load(s.ModelDirectory, new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath)), m => Denoiser.CreateOffline(m));
 
     private static IStreamProcessor CreateModelStreaming(EvalSettings s)
     {
-        var model = ModelPackage.Load(s.ModelDirectory, new ModelLoadOptions(s.Backend));
+        var model = ModelPackage.Load(s.ModelDirectory, new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath));
         try { return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model)); }
         catch { model.Dispose(); throw; }
     }
