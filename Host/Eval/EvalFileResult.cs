@@ -6,8 +6,9 @@ namespace RealtimeDenoise.Host.Eval;
 /// reference. <see cref="Lag"/> is the delay (samples) of the enhanced signal relative to the clean one found by
 /// cross-correlation after latency compensation: 0 when the enhancer reports its latency correctly.
 /// </summary>
-public sealed record EvalFileResult(EvalItem Item)
+public sealed class EvalFileResult(EvalItem item)
 {
+    public EvalItem Item { get; } = item;
     public int Samples { get; set; }
     public int TrimmedSamples { get; set; }
     public double DurationSeconds { get; set; } = double.NaN;
