@@ -70,6 +70,13 @@ public sealed class StreamingStft
         if (output.Length != input.Length)
             throw new ArgumentException($"Output length {output.Length} ≠ input length {input.Length}.", nameof(output));
         int done = 0;
+        if (input.Length == 1 && _fill + 1 < _hop)
+        {
+            // Sample-by-sample callers: skip the span copies.
+            _input[_lead + _fill] = input[0];
+            output[0] = _ready[++_fill];
+            return;
+        }
         while (done < input.Length)
         {
             int m = Math.Min(input.Length - done, _hop - _fill);
