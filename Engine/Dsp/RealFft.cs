@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RealtimeDenoise.Dsp;
 
@@ -17,6 +18,8 @@ namespace RealtimeDenoise.Dsp;
 /// twiddles from its own contiguous table, so the SIMD loops load them with unit stride.
 /// The inverse runs the same forward transform with real and imaginary parts swapped
 /// (swap∘FFT∘swap = unscaled inverse FFT).
+/// Hot methods are compiled fully optimised on first use (AggressiveOptimization), so a live stream never runs
+/// slow tier-0 code in its first seconds.
 /// </remarks>
 public sealed class RealFft
 {
@@ -57,6 +60,7 @@ public sealed class RealFft
     public int Bins => _half + 1;
 
     /// <summary>X[k] = Σ_n x[n] e^{−2πikn/N} for k = 0..N/2 (no scaling).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> input, Span<float> real, Span<float> imag)
     {
         if (input.Length != _n) throw new ArgumentException($"Input length {input.Length} ≠ FFT size {_n}.");
@@ -68,6 +72,7 @@ public sealed class RealFft
     }
 
     /// <summary>Inverse of <see cref="Forward"/>, including the 1/N scaling: Inverse(Forward(x)) = x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Inverse(ReadOnlySpan<float> real, ReadOnlySpan<float> imag, Span<float> output)
     {
         if (output.Length != _n) throw new ArgumentException($"Output length {output.Length} ≠ FFT size {_n}.");
@@ -78,12 +83,25 @@ public sealed class RealFft
         ref float re = ref MemoryMarshal.GetArrayDataReference(_re);
         ref float im = ref MemoryMarshal.GetArrayDataReference(_im);
         // z[m] = x[2m] + i x[2m+1]; after the swap its real part is in _im and its imaginary part in _re.
-        float scale = 1f / _half;
+        // (The 1/M scaling was folded into SplitInverse.)
         ref float y = ref MemoryMarshal.GetReference(output);
-        for (int m = 0; m < _half; m++)
+        int m = 0;
+        if (Avx.IsSupported)
         {
-            Unsafe.Add(ref y, 2 * m) = Unsafe.Add(ref im, m) * scale;
-            Unsafe.Add(ref y, 2 * m + 1) = Unsafe.Add(ref re, m) * scale;
+            for (; m + 8 <= _half; m += 8)
+            {
+                var even = Vector256.LoadUnsafe(ref im, (nuint)m);
+                var odd = Vector256.LoadUnsafe(ref re, (nuint)m);
+                var lo = Avx.UnpackLow(even, odd);   // e0 o0 e1 o1 | e4 o4 e5 o5
+                var hi = Avx.UnpackHigh(even, odd);  // e2 o2 e3 o3 | e6 o6 e7 o7
+                Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref y, (nuint)(2 * m));
+                Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref y, (nuint)(2 * m + 8));
+            }
+        }
+        for (; m < _half; m++)
+        {
+            Unsafe.Add(ref y, 2 * m) = Unsafe.Add(ref im, m);
+            Unsafe.Add(ref y, 2 * m + 1) = Unsafe.Add(ref re, m);
         }
     }
 
@@ -138,6 +156,7 @@ public sealed class RealFft
     /// Forward complex FFT of size M from a natural-order source (element p at srcRe[p·stride], srcIm[p·stride])
     /// into _re/_im. The first pass reads the source in bit-reversed order, so no separate permutation pass is needed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComplexForward(ref float srcRe, ref float srcIm, int stride)
     {
         ref float re = ref MemoryMarshal.GetArrayDataReference(_re);
@@ -189,6 +208,7 @@ public sealed class RealFft
     /// Stages of length 2, 4 and 8 on each group of 8 elements, with the constant twiddles written out. Element e of
     /// group g is source element bitrev(8g + e) = bitrev₃(e)·M/8 + bitrev(g), read straight from the source.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FirstPassRadix8(ref float srcRe, ref float srcIm, int stride, ref float re, ref float im, int m, int[] groupReverse)
     {
         const float c = 0.70710678118654752f; // √½
@@ -234,6 +254,7 @@ public sealed class RealFft
     }
 
     /// <summary>One radix-2 stage of length 2h: pairs (a, a + h) with twiddle W_{2h}^j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix2Pass(ref float re, ref float im, int m, int h, ref float tw)
     {
         int v = Vector<float>.Count;
@@ -266,6 +287,7 @@ public sealed class RealFft
     /// Stages of length 2h and 4h fused: quartets (a, a+h, a+2h, a+3h) go through the first stage with W_{2h}^j and the
     /// second with W_{4h}^j (and W_{4h}^{j+h} = −i·W_{4h}^j) while in registers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix4Pass(ref float re, ref float im, int m, int h, ref float tw)
     {
         int v = Vector<float>.Count;
@@ -330,6 +352,7 @@ public sealed class RealFft
     /// Written out: X[k] = ½(Zr+Cr) + ½(wr(Zi+Ci') + wi(Zr−Cr)) + i·[½(Zi−Ci') − ½(wr(Zr−Cr) − wi(Zi+Ci'))],
     /// with Z[M−k] = Cr + i·Ci'.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SplitForward(Span<float> real, Span<float> imag)
     {
         int m = _half;
@@ -379,8 +402,9 @@ public sealed class RealFft
 
     /// <summary>
     /// Undoes the split into _tmpRe/_tmpIm (natural order): Z[k] = E[k] + i O[k] with E = (X[k] + conj X[M−k])/2,
-    /// O = (X[k] − conj X[M−k]) W^{−k}/2.
+    /// O = (X[k] − conj X[M−k]) W^{−k}/2, all scaled by the inverse transform's 1/M (linear, so it can be applied here).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SplitInverse(ReadOnlySpan<float> real, ReadOnlySpan<float> imag)
     {
         int m = _half;
@@ -390,10 +414,11 @@ public sealed class RealFft
         ref float ws = ref MemoryMarshal.GetArrayDataReference(_splitSin);
         ref float zr0 = ref MemoryMarshal.GetArrayDataReference(_tmpRe);
         ref float zi0 = ref MemoryMarshal.GetArrayDataReference(_tmpIm);
+        float halfScaled = 0.5f / m;
         int k = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var half = Vector256.Create(0.5f);
+            var half = Vector256.Create(halfScaled);
             var reverse = Vector256.Create(7, 6, 5, 4, 3, 2, 1, 0);
             for (; k + 8 <= m; k += 8)
             {
@@ -418,8 +443,8 @@ public sealed class RealFft
         {
             float xr = Unsafe.Add(ref xr0, k), xi = Unsafe.Add(ref xi0, k);
             float cr = Unsafe.Add(ref xr0, m - k), ci = Unsafe.Add(ref xi0, m - k);
-            float er = 0.5f * (xr + cr), ei = 0.5f * (xi - ci);
-            float dr = 0.5f * (xr - cr), di = 0.5f * (xi + ci);
+            float er = halfScaled * (xr + cr), ei = halfScaled * (xi - ci);
+            float dr = halfScaled * (xr - cr), di = halfScaled * (xi + ci);
             float wr = Unsafe.Add(ref wc, k), wi = Unsafe.Add(ref ws, k);
             float or = dr * wr + di * wi, oi = di * wr - dr * wi;
             Unsafe.Add(ref zr0, k) = er - oi;

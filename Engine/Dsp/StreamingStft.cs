@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace RealtimeDenoise.Dsp;
 
@@ -65,6 +66,7 @@ public sealed class StreamingStft
     public ISpectralProcessor? Processor => _processor;
 
     /// <summary>Processes input.Length samples into output (same length; the spans may not overlap).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0 code in a live stream's first seconds
     public void Process(ReadOnlySpan<float> input, Span<float> output)
     {
         if (output.Length != input.Length)
@@ -109,6 +111,7 @@ public sealed class StreamingStft
     }
 
     /// <summary>Analyses the newest n_fft samples, runs the processor, overlap-adds and hands out one completed hop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0 code in a live stream's first seconds
     private void ProcessHop()
     {
         TensorPrimitives.Multiply(_input, _analysisWindow, _frame);
