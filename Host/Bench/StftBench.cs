@@ -45,6 +45,10 @@ public sealed class StftBench : IBenchmarkSuite
             var batch = new Stft(config);
             var bm = Measure(budget, () => batch.Synthesize(batch.Analyze(signal), signal.Length));
             report.Add(Name, $"batch {fft}/{hop}", Metrics(bm, signal.Length, batch.FrameCount(signal.Length)));
+            var spec = new Spectrogram(batch.FrameCount(signal.Length), config.Bins);
+            var resynthesised = new float[signal.Length];
+            var pm = Measure(budget, () => { batch.Analyze(signal, spec); batch.Synthesize(spec, resynthesised); });
+            report.Add(Name, $"batch {fft}/{hop} preallocated", Metrics(pm, signal.Length, batch.FrameCount(signal.Length)));
         }
 
         foreach (int size in new[] { 256, 512, 1024, 2048, 4096 })
