@@ -17,7 +17,7 @@ public sealed class StftBench : IBenchmarkSuite
 
     public void Run(BenchOptions options, BenchReport report, CancellationToken cancellationToken)
     {
-        var budget = TimeSpan.FromSeconds(options.Quick ? 0.03 : 1.0);
+        var budget = TimeSpan.FromSeconds(options.Quick ? 0.015 : 1.0);
         var signal = new float[SampleRate]; // one second of noise, replayed
         var rng = new Random(1);
         for (int i = 0; i < signal.Length; i++) signal[i] = (float)(rng.NextDouble() * 2 - 1) * 0.5f;
