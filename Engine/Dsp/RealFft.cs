@@ -12,8 +12,9 @@ namespace RealtimeDenoise.Dsp;
 /// so <see cref="Forward"/> and <see cref="Inverse"/> do not allocate. Not thread-safe: one instance per thread.
 /// </summary>
 /// <remarks>
-/// The complex FFT is an in-place decimation-in-time transform on split real/imaginary arrays: one scalar
-/// radix-8 pass (trivial twiddles) followed by SIMD radix-4 passes (two radix-2 stages fused, so the data
+/// The complex FFT is an in-place decimation-in-time transform on split real/imaginary arrays: one radix-8 pass
+/// (trivial twiddles; reads the input in bit-reversed order in place; with AVX 8 groups at a time and an 8×8 transpose
+/// on the way out, scalar otherwise) followed by SIMD radix-4 passes (two radix-2 stages fused, so the data
 /// makes half as many trips through memory) and at most one SIMD radix-2 pass. Each pass reads its
 /// twiddles from its own contiguous table, so the SIMD loops load them with unit stride.
 /// The inverse runs the same forward transform with real and imaginary parts swapped
@@ -162,7 +163,11 @@ public sealed class RealFft
         ref float re = ref MemoryMarshal.GetArrayDataReference(_re);
         ref float im = ref MemoryMarshal.GetArrayDataReference(_im);
         int m = _half;
-        if (m >= 8)
+        if (m >= 64 && Avx.IsSupported)
+        {
+            FirstPassRadix8Avx(ref srcRe, ref srcIm, stride == 2, ref re, ref im, m, _groupReverse);
+        }
+        else if (m >= 8)
         {
             FirstPassRadix8(ref srcRe, ref srcIm, stride, ref re, ref im, m, _groupReverse);
         }
@@ -251,6 +256,91 @@ public sealed class RealFft
             Unsafe.Add(ref r, 3) = s3 + u7r; Unsafe.Add(ref i, 3) = t3 + u7i;
             Unsafe.Add(ref r, 7) = s3 - u7r; Unsafe.Add(ref i, 7) = t3 - u7i;
         }
+    }
+
+    /// <summary>
+    /// <see cref="FirstPassRadix8"/> for 8 groups at once (M ≥ 64): vector lane l computes the group whose bit-reversed
+    /// index is gr0 + l, so every source row e·M/8 + gr0 .. +7 is one contiguous load; an 8×8 transpose then turns the
+    /// 8 element vectors into 8 group rows for the stores.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FirstPassRadix8Avx(ref float srcRe, ref float srcIm, bool interleaved, ref float re, ref float im, int m, int[] groupReverse)
+    {
+        var c = Vector256.Create(0.70710678118654752f); // √½
+        int q = m / 8;
+        // Deinterleaving x[2p], x[2p+1] leaves the lanes in the order 0, 1, 4, 5, 2, 3, 6, 7; lanes are independent
+        // groups, so only the destination rows need to follow.
+        ReadOnlySpan<int> deinterleavedLane = [0, 1, 4, 5, 2, 3, 6, 7];
+        Span<int> rows = stackalloc int[8];
+        for (int gr0 = 0; gr0 < q; gr0 += 8)
+        {
+            for (int l = 0; l < 8; l++) rows[l] = 8 * groupReverse[gr0 + (interleaved ? deinterleavedLane[l] : l)];
+            // Length 2 (inputs in bit-reversed order 0, 4, 2, 6, 1, 5, 3, 7 of the stride-q sequence).
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0, out var x0r, out var x0i);
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0 + 4 * q, out var x1r, out var x1i);
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0 + 2 * q, out var x2r, out var x2i);
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0 + 6 * q, out var x3r, out var x3i);
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0 + q, out var x4r, out var x4i);
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0 + 5 * q, out var x5r, out var x5i);
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0 + 3 * q, out var x6r, out var x6i);
+            LoadRow(ref srcRe, ref srcIm, interleaved, gr0 + 7 * q, out var x7r, out var x7i);
+            var r0 = x0r + x1r; var i0 = x0i + x1i; var r1 = x0r - x1r; var i1 = x0i - x1i;
+            var r2 = x2r + x3r; var i2 = x2i + x3i; var r3 = x2r - x3r; var i3 = x2i - x3i;
+            var r4 = x4r + x5r; var i4 = x4i + x5i; var r5 = x4r - x5r; var i5 = x4i - x5i;
+            var r6 = x6r + x7r; var i6 = x6i + x7i; var r7 = x6r - x7r; var i7 = x6i - x7i;
+            // Length 4: twiddles 1 and −i.
+            var s0 = r0 + r2; var t0 = i0 + i2; var s2 = r0 - r2; var t2 = i0 - i2;
+            var s1 = r1 + i3; var t1 = i1 - r3; var s3 = r1 - i3; var t3 = i1 + r3;
+            var s4 = r4 + r6; var t4 = i4 + i6; var s6 = r4 - r6; var t6 = i4 - i6;
+            var s5 = r5 + i7; var t5 = i5 - r7; var s7 = r5 - i7; var t7 = i5 + r7;
+            // Length 8: twiddles 1, (1−i)/√2, −i, (−1−i)/√2.
+            var u5r = c * (s5 + t5); var u5i = c * (t5 - s5);
+            var u7r = c * (t7 - s7); var u7i = -(c * (s7 + t7));
+            TransposeStore(ref re, rows, s0 + s4, s1 + u5r, s2 + t6, s3 + u7r, s0 - s4, s1 - u5r, s2 - t6, s3 - u7r);
+            TransposeStore(ref im, rows, t0 + t4, t1 + u5i, t2 - s6, t3 + u7i, t0 - t4, t1 - u5i, t2 + s6, t3 - u7i);
+        }
+    }
+
+    /// <summary>Source elements p..p+7 as real and imaginary vectors; interleaved sources hold (re, im) pairs at srcRe[2p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadRow(ref float srcRe, ref float srcIm, bool interleaved, int p, out Vector256<float> r, out Vector256<float> i)
+    {
+        if (interleaved)
+        {
+            var a = Vector256.LoadUnsafe(ref srcRe, (nuint)(2 * p));     // r0 i0 r1 i1 | r2 i2 r3 i3
+            var b = Vector256.LoadUnsafe(ref srcRe, (nuint)(2 * p + 8)); // r4 i4 r5 i5 | r6 i6 r7 i7
+            r = Avx.Shuffle(a, b, 0x88);                                 // r0 r1 r4 r5 | r2 r3 r6 r7
+            i = Avx.Shuffle(a, b, 0xDD);
+        }
+        else
+        {
+            r = Vector256.LoadUnsafe(ref srcRe, (nuint)p);
+            i = Vector256.LoadUnsafe(ref srcIm, (nuint)p);
+        }
+    }
+
+    /// <summary>Stores lane l of a0..a7 as the 8 consecutive floats at dst[rows[l]] (an 8×8 transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeStore(ref float dst, ReadOnlySpan<int> rows,
+        Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
+    {
+        var t0 = Avx.UnpackLow(a0, a1); var t1 = Avx.UnpackHigh(a0, a1);
+        var t2 = Avx.UnpackLow(a2, a3); var t3 = Avx.UnpackHigh(a2, a3);
+        var t4 = Avx.UnpackLow(a4, a5); var t5 = Avx.UnpackHigh(a4, a5);
+        var t6 = Avx.UnpackLow(a6, a7); var t7 = Avx.UnpackHigh(a6, a7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref dst, (nuint)rows[0]);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref dst, (nuint)rows[1]);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref dst, (nuint)rows[2]);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref dst, (nuint)rows[3]);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref dst, (nuint)rows[4]);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref dst, (nuint)rows[5]);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref dst, (nuint)rows[6]);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref dst, (nuint)rows[7]);
     }
 
     /// <summary>One radix-2 stage of length 2h: pairs (a, a + h) with twiddle W_{2h}^j.</summary>
