@@ -65,7 +65,10 @@ public sealed class StreamingStft
     /// <summary>The frame processor, or null for identity (pure analysis/resynthesis).</summary>
     public ISpectralProcessor? Processor => _processor;
 
-    /// <summary>Processes input.Length samples into output (same length; the spans may not overlap).</summary>
+    /// <summary>
+    /// Processes input.Length samples into output (same length). In-place use (input and output the same memory)
+    /// is allowed: each input chunk is consumed before its output is written. Other partial overlaps are not.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0 code in a live stream's first seconds
     public void Process(ReadOnlySpan<float> input, Span<float> output)
     {
