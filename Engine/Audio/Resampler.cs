@@ -46,7 +46,7 @@ public sealed class Resampler
     private int _windowStart; // buffer index of the oldest input sample the next output needs
     private int _phase;       // polyphase branch of the next output
     private readonly bool _aligned;
-    private long _inputCount;
+    private long _inputCount;  // since Reset: Flush needs it to know how many outputs are owed
     private long _outputCount;
 
     /// <summary>Creates a causal converter from <paramref name="fromRate"/> to <paramref name="toRate"/> Hz (delayed by <see cref="DelayInputSamples"/>).</summary>
@@ -84,7 +84,8 @@ public sealed class Resampler
         double lengthInInputSamples = (DesignAttenuationDb - 7.95) / (2.285 * 2 * Math.PI * transitionHz / fromRate);
         int half = (int)Math.Ceiling(lengthInInputSamples / 2); // D: half length in input samples
         DelayInputSamples = half;
-        _taps = 2 * half + 1;
+        // 2D + 1 taps, padded with zeros at the oldest end to whole SIMD vectors (no scalar tail in Dot).
+        _taps = (2 * half + 1 + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
         if ((long)_up * _taps > MaxTableSize)
             throw new ArgumentException($"rate ratio {toRate}/{fromRate} reduces to {_up}/{_down}: too many polyphase branches");
 
@@ -93,7 +94,7 @@ public sealed class Resampler
         double cutoff = (1 - (1 - PassbandEdge) / 2) * lowRate / 2 / ((double)fromRate * _up); // cycles per prototype sample
         double i0Beta = BesselI0(beta);
         _coefficients = new float[_up * _taps];
-        var sums = new double[_up];
+        double total = 0;
         var proto = new double[_up * _taps];
         for (int phase = 0; phase < _up; phase++)
         {
@@ -107,11 +108,10 @@ public sealed class Resampler
                 double r = t / center;
                 double window = BesselI0(beta * Math.Sqrt(Math.Max(0, 1 - r * r))) / i0Beta;
                 proto[phase * _taps + j] = sinc * window;
-                sums[phase] += proto[phase * _taps + j];
+                total += proto[phase * _taps + j];
             }
         }
         // Unit DC gain overall: the L branches together sum to L (zero-stuffing costs a factor L).
-        double total = sums.Sum();
         for (int i = 0; i < proto.Length; i++) _coefficients[i] = (float)(proto[i] * _up / total);
 
         _buffer = new float[_taps + ChunkSamples];
@@ -120,9 +120,10 @@ public sealed class Resampler
 
     public int FromRate { get; }
 
+    public int ToRate { get; }
+
     /// <summary>True for a converter made by <see cref="CreateAligned"/>.</summary>
     public bool IsAligned => _aligned;
-    public int ToRate { get; }
 
     /// <summary>toRate / fromRate in lowest terms: L (numerator).</summary>
     public int UpFactor => _up;
