@@ -265,14 +265,14 @@ public enum OrtErrorCode
     ModelLoaded, NotImplemented, InvalidGraph, EpFail,
 }
 
-/// <summary>An error reported by ONNX Runtime, with its code and message.</summary>
-public class OrtException(OrtErrorCode code, string message, Exception? inner = null) : Exception($"ONNX Runtime: {message}", inner)
+/// <summary>An error reported by ONNX Runtime, with its code and message (an operation the native runtime refused).</summary>
+public class OrtException(OrtErrorCode code, string message, Exception? inner = null) : InvalidOperationException($"ONNX Runtime: {message}", inner)
 {
     public OrtErrorCode Code { get; } = code;
 }
 
 /// <summary>The requested execution provider (e.g. CUDA) is not available in the loaded ONNX Runtime library or failed to start.</summary>
-public sealed class OrtExecutionProviderException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class OrtExecutionProviderException(string message, Exception? inner = null) : NotSupportedException(message, inner);
 
 /// <summary>The ONNX Runtime native library could not be found or loaded (the message lists every place tried).</summary>
-public sealed class OrtLibraryNotFoundException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class OrtLibraryNotFoundException(string message, Exception? inner = null) : DllNotFoundException(message, inner);
