@@ -43,7 +43,7 @@ internal sealed class PackageSource
             if (missing.Length > 0)
                 throw new InvalidDataException(
                     $"No default model is embedded in {typeof(PackageSource).Assembly.GetName().Name} (missing: {string.Join(", ", missing)}; " +
-                    "models/default/ did not exist when it was built). Give a model package folder instead (e.g. --model models/NAME).");
+                    "models/default/ did not exist when it was built). Give a model package folder instead (e.g. models/NAME).");
             return new PackageSource(null);
         }
         if (!System.IO.Directory.Exists(directory))
