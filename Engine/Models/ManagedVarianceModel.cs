@@ -24,9 +24,16 @@ public sealed class ManagedVarianceModel : IVarianceModel
     private readonly int _threads;
     private readonly int _maxWidth;
     private readonly Workspace[] _workspaces;
+    /// <summary>Every layer's weights packed for the batch kernel, keyed by layer (built once, read-only, shared by clones).</summary>
+    private readonly Dictionary<DenseLayer, PackedMatrix> _packed;
     private bool _disposed;
 
     public ManagedVarianceModel(VaeWeights weights, ModelCard card, int threads = 1)
+        : this(weights, card, threads, packed: null)
+    {
+    }
+
+    private ManagedVarianceModel(VaeWeights weights, ModelCard card, int threads, Dictionary<DenseLayer, PackedMatrix>? packed)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(card);
@@ -38,6 +45,8 @@ public sealed class ManagedVarianceModel : IVarianceModel
         _maxWidth = new[] { weights.Bins, weights.LatentDim }
             .Concat(weights.EncoderHidden.Select(l => l.Outputs))
             .Concat(weights.Decoder.Select(l => l.Outputs)).Max();
+        _packed = packed ?? weights.EncoderHidden.Concat([weights.EncoderMu, weights.EncoderLogVar]).Concat(weights.Decoder)
+            .ToDictionary(l => l, l => new PackedMatrix(l.Weight, l.Bias, l.Outputs, l.Inputs));
         _workspaces = new Workspace[threads];
         for (int i = 0; i < threads; i++) _workspaces[i] = new Workspace();
     }
@@ -49,7 +58,7 @@ public sealed class ManagedVarianceModel : IVarianceModel
     public int Threads => _threads;
 
     /// <summary>A new instance over the same (read-only) weights with its own scratch: one per thread.</summary>
-    public ManagedVarianceModel Clone() => new(_weights, Card, _threads);
+    public ManagedVarianceModel Clone() => new(_weights, Card, _threads, _packed);
 
     /// <summary>Allocates the scratch for batches up to <paramref name="maxBatch"/> now, so the first real call does not.</summary>
     public void Warmup(int maxBatch)
@@ -190,9 +199,9 @@ public sealed class ManagedVarianceModel : IVarianceModel
         }
     }
 
-    private static void Dense(DenseLayer layer, ReadOnlySpan<float> x, int rows, Span<float> y)
+    private void Dense(DenseLayer layer, ReadOnlySpan<float> x, int rows, Span<float> y)
     {
-        Gemm.Forward(x, rows, layer.Inputs, layer.Weight, layer.Bias, layer.Outputs, y);
+        Gemm.Forward(x, rows, _packed[layer], y);
         switch (layer.Activation)
         {
             case Activation.Tanh: TensorPrimitives.Tanh(y, y); break;

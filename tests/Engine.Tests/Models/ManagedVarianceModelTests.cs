@@ -12,6 +12,9 @@ public class ManagedVarianceModelTests
     [InlineData(3, 19, 7)]
     [InlineData(5, 33, 9)]
     [InlineData(64, 128, 257)]
+    [InlineData(7, 16, 33)]
+    [InlineData(9, 5, 47)]
+    [InlineData(4, 128, 32)]
     public void Gemm_matches_naive_product(int rows, int inputs, int outputs)
     {
         var x = TestModels.Gaussian(rows * inputs, 1);
@@ -19,8 +22,10 @@ public class ManagedVarianceModelTests
         var b = TestModels.Gaussian(outputs, 3);
         var y = new float[rows * outputs];
         var yp = new float[rows * outputs];
+        var yk = new float[rows * outputs];
         Gemm.Forward(x, rows, inputs, w, b, outputs, y);
         Gemm.ForwardParallel(x, rows, inputs, w, b, outputs, yp, threads: 3);
+        Gemm.Forward(x, rows, new PackedMatrix(w, b, outputs, inputs), yk);
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < outputs; o++)
             {
@@ -28,6 +33,7 @@ public class ManagedVarianceModelTests
                 for (int i = 0; i < inputs; i++) s += (double)x[r * inputs + i] * w[o * inputs + i];
                 Assert.True(Math.Abs(y[r * outputs + o] - s) <= 1e-5 * (1 + Math.Abs(s)), $"y[{r},{o}] = {y[r * outputs + o]}, expected {s}");
                 Assert.Equal(y[r * outputs + o], yp[r * outputs + o]);
+                Assert.True(Math.Abs(yk[r * outputs + o] - s) <= 1e-5 * (1 + Math.Abs(s)), $"packed y[{r},{o}] = {yk[r * outputs + o]}, expected {s}");
             }
     }
 
