@@ -89,6 +89,8 @@ public static class Gemm
         if (y.Length < (long)rows * outputs) throw new ArgumentException($"Y has {y.Length} values, needs {rows}×{outputs}.", nameof(y));
     }
 
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Run(float* x, int rows, int k, float* w, float* b, int outputs, float* y)
     {
         if (!(Fma.IsSupported && Avx.IsSupported))
@@ -198,6 +200,8 @@ public static class Gemm
     // (4 rows × 2 vectors), each step loading 2 panel vectors and broadcasting 4 X values.
     // The panel (inputs × P floats) stays in L1 while the rows stream past it.
 
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RunPanels256(float* x, int rows, int k, float* panels, float* bias, int panelCount, int outputs, float* y)
     {
         const int P = 16;
@@ -264,6 +268,8 @@ public static class Gemm
         for (int j = 0; j < width; j++) y[j] = tail[j];
     }
 
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RunPanels512(float* x, int rows, int k, float* panels, float* bias, int panelCount, int outputs, float* y)
     {
         const int P = 32;
@@ -333,6 +339,8 @@ public static class Gemm
         TensorPrimitives.Dot(new ReadOnlySpan<float>(a, k), new ReadOnlySpan<float>(b, k));
 
     /// <summary>Fallback without AVX2/FMA (e.g. Arm): one dot product per output, vectorised by TensorPrimitives.</summary>
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RunPortable(float* x, int rows, int k, float* w, float* b, int outputs, float* y)
     {
         for (int r = 0; r < rows; r++)

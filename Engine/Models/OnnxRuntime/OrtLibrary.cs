@@ -120,7 +120,7 @@ public sealed class OrtLibrary
             }
             catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
             {
-                tried.Add(systemLoader ? $"system loader '{nameOrPath}' ({FirstLine(e.Message)})" : $"{description} (cannot load: {FirstLine(e.Message)})");
+                tried.Add(systemLoader ? $"system loader '{nameOrPath}' ({LoaderReason(e.Message)})" : $"{description} (cannot load: {LoaderReason(e.Message)})");
                 return null;
             }
             // The handle stays open for the life of the process: ONNX Runtime is not designed to be unloaded.
@@ -161,10 +161,12 @@ public sealed class OrtLibrary
         return new OrtLibrary(path, api, api.GetAvailableProviders());
     }
 
-    private static string FirstLine(string s)
+    /// <summary>The loader's own reason (dlerror text), which .NET puts after a generic first line.</summary>
+    private static string LoaderReason(string message)
     {
-        int nl = s.IndexOf('\n');
-        return nl < 0 ? s.Trim() : s[..nl].Trim();
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string last = lines.Length > 1 ? lines[^1] : lines.FirstOrDefault() ?? "unknown error";
+        return last.Length > 300 ? last[..300] + "…" : last;
     }
 
     public override string ToString() => $"ONNX Runtime {Version} ({Path}; providers: {string.Join(", ", AvailableProviders)})";
