@@ -82,10 +82,10 @@ public static class ModelPackage
                 {
                     return OrtVarianceModel.Create(source, card, encoderBytes, decoderBytes, options);
                 }
-                catch (OrtLibraryNotFoundException e)
+                catch (OrtLibraryNotFoundException e) when (options.Device != ExecutionDevice.Cuda)
                 {
+                    // CUDA needs ONNX Runtime, so only CPU/Auto requests may fall back to the managed backend.
                     options.Notice?.Invoke($"ONNX Runtime not available ({e.Message}); using the managed backend.");
-                    if (options.Device == ExecutionDevice.Cuda) throw;
                     return new ManagedVarianceModel(weights, card, options.Threads);
                 }
             default:
