@@ -15,6 +15,8 @@ namespace RealtimeDenoise.Models;
 /// (a few dozen calls, ~0.1 s) a call can be ~50× slower. Apps with a real-time start should set
 /// <c>TieredCompilationQuickJit=false</c> (measured: batch-256 encode+decode on the second call 19 ms → 0.27 ms,
 /// process start +80 ms).</para>
+/// <para>Weights: packed for the GEMM kernel at construction. After changing the <see cref="VaeWeights"/> arrays in
+/// place (e.g. during training) call <see cref="ReloadWeights"/>; clones share the packed weights.</para>
 /// <para>Thread safety: an instance holds scratch buffers and is not thread-safe; use one per thread
 /// (<see cref="Clone"/> shares the read-only weights and gives fresh scratch).</para>
 /// </summary>
@@ -64,6 +66,12 @@ public sealed class ManagedVarianceModel : IVarianceModel
 
     /// <summary>A new instance over the same (read-only) weights with its own scratch: one per thread.</summary>
     public ManagedVarianceModel Clone() => new(_weights, Card, _threads, _packed);
+
+    /// <summary>Picks up in-place changes of the weight arrays (for this instance and its clones). Not concurrent with calls.</summary>
+    public void ReloadWeights()
+    {
+        foreach (var packed in _packed.Values) packed.Repack();
+    }
 
     /// <summary>Allocates the scratch for batches up to <paramref name="maxBatch"/> now, so the first real call does not.</summary>
     public void Warmup(int maxBatch)

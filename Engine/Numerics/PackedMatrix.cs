@@ -24,12 +24,18 @@ public sealed class PackedMatrix
         Panels = (outputs + PanelWidth - 1) / PanelWidth;
         Panel = new float[Panels * PanelWidth * inputs];
         PaddedBias = new float[Panels * PanelWidth];
+        Repack();
+    }
+
+    /// <summary>Copies <see cref="Weight"/> and <see cref="Bias"/> into the packed form again (after they were changed in place). No allocation.</summary>
+    public void Repack()
+    {
         Bias.CopyTo(PaddedBias, 0);
-        for (int o = 0; o < outputs; o++)
+        for (int o = 0; o < Outputs; o++)
         {
             int p = o / PanelWidth, j = o % PanelWidth;
-            int baseIndex = p * PanelWidth * inputs + j;
-            for (int k = 0; k < inputs; k++) Panel[baseIndex + k * PanelWidth] = weight[o * inputs + k];
+            int baseIndex = p * PanelWidth * Inputs + j;
+            for (int k = 0; k < Inputs; k++) Panel[baseIndex + k * PanelWidth] = Weight[o * Inputs + k];
         }
     }
 

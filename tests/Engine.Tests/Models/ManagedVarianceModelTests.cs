@@ -106,6 +106,29 @@ public class ManagedVarianceModelTests
     }
 
     [Fact]
+    public void ReloadWeights_picks_up_in_place_changes()
+    {
+        var w = TestModels.Random(17, 3, [8], [8], Activation.Tanh, seed: 51);
+        using var model = new ManagedVarianceModel(w, TestModels.CardFor(w, Activation.Tanh));
+        var z = TestModels.Gaussian(3 * 5, 52);
+        var before = new float[5 * 17];
+        model.Decode(z, 5, before);
+        for (int i = 0; i < w.Decoder[^1].Weight.Length; i++) w.Decoder[^1].Weight[i] *= 2;
+        w.Decoder[^1].Bias[3] += 1;
+        var stale = new float[5 * 17];
+        model.Decode(z, 5, stale);
+        Assert.Equal(before, stale); // packed copy: unchanged until reloaded
+        model.ReloadWeights();
+        var after = new float[5 * 17];
+        model.Decode(z, 5, after);
+        for (int n = 0; n < 5; n++)
+        {
+            var reference = ReferenceVae.Decode(w, z.AsSpan(n * 3, 3));
+            for (int f = 0; f < 17; f++) Assert.Equal(reference[f], after[n * 17 + f], 4);
+        }
+    }
+
+    [Fact]
     public void Calls_do_not_allocate_after_warmup()
     {
         var w = TestModels.Random(257, 16, [128], [128], Activation.Tanh, seed: 31);
