@@ -3,21 +3,67 @@ using RealtimeDenoise.Streaming;
 
 namespace RealtimeDenoise.Enhancement;
 
-/// <summary>Settings of the offline (whole-buffer) enhancer.</summary>
+/// <summary>
+/// Settings of the offline (whole-buffer) enhancer: Monte-Carlo EM of ALGORITHM.md §3.
+/// Defaults were chosen by measurement on dev-test (see the enhancement notes in the project report).
+/// </summary>
 public sealed class OfflineOptions
 {
-}
+    /// <summary>K, the number of NMF components of the noise model.</summary>
+    public int NmfRank { get; set; } = 8;
 
-/// <summary>Settings of the streaming (frame-online) enhancer.</summary>
-public sealed class StreamingOptions
-{
+    /// <summary>Upper bound on EM iterations per segment; <see cref="Tolerance"/> usually stops earlier.</summary>
+    public int MaxIterations { get; set; } = 20;
+
+    /// <summary>Metropolis–Hastings steps per E-step (all frames move in parallel, one decoder call each).</summary>
+    public int MhSteps { get; set; } = 10;
+
+    /// <summary>E-step steps discarded before samples are kept (MhSteps − BurnIn samples feed the M-step).</summary>
+    public int BurnIn { get; set; } = 5;
+
+    /// <summary>Variance of the random-walk proposal z' = z + ε.</summary>
+    public float ProposalVariance { get; set; } = 0.01f;
+
+    /// <summary>MH steps of the final estimate (fresh samples with the converged noise model).</summary>
+    public int FinalMhSteps { get; set; } = 20;
+
+    /// <summary>Burn-in of the final estimate.</summary>
+    public int FinalBurnIn { get; set; } = 10;
+
+    /// <summary>EM stops when the objective (mean of log V + p/V at the training level) changes by less than this.</summary>
+    public double Tolerance { get; set; } = 1e-3;
+
+    /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
+    public float MaxAttenuationDb { get; set; } = 30f;
+
+    /// <summary>Scale the power the speech model sees so the input's active level matches the model's training level.</summary>
+    public bool NormalizeLevel { get; set; } = true;
+
+    /// <summary>Longest piece processed at once (memory bound); pieces overlap and are crossfaded.</summary>
+    public double SegmentSeconds { get; set; } = 30;
+
+    public double SegmentOverlapSeconds { get; set; } = 1;
+
+    /// <summary>Seed of the sampler: the same input and seed give the same output.</summary>
+    public int Seed { get; set; } = 20241120;
+
+    internal void Validate()
+    {
+        if (NmfRank < 1) throw new ArgumentOutOfRangeException(nameof(NmfRank), NmfRank, "NMF rank must be at least 1.");
+        if (MaxIterations < 0) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "Iterations must be ≥ 0.");
+        if (BurnIn < 0 || MhSteps <= BurnIn) throw new ArgumentOutOfRangeException(nameof(MhSteps), MhSteps, $"MH steps must exceed the burn-in ({BurnIn}).");
+        if (FinalBurnIn < 0 || FinalMhSteps <= FinalBurnIn) throw new ArgumentOutOfRangeException(nameof(FinalMhSteps), FinalMhSteps, $"Final MH steps must exceed the final burn-in ({FinalBurnIn}).");
+        if (!(ProposalVariance > 0)) throw new ArgumentOutOfRangeException(nameof(ProposalVariance), ProposalVariance, "Proposal variance must be positive.");
+        if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
+        if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");
+    }
 }
 
 /// <summary>Entry points that build enhancers from a speech model; used by the hosts and by plugin hosts.</summary>
 public static class Denoiser
 {
     public static IEnhancer CreateOffline(IVarianceModel model, OfflineOptions? options = null) =>
-        throw new NotImplementedException("Offline enhancer: issue 5.");
+        new OfflineEnhancer(model, options);
 
     public static IStreamProcessor CreateStreaming(IVarianceModel model, StreamingOptions? options = null) =>
         throw new NotImplementedException("Streaming enhancer: issue 5.");
