@@ -127,20 +127,27 @@ internal sealed class MonteCarloEm
     }
 
     /// <summary>
-    /// W·H starts near the noise floor: each bin's mean power over its quietest 20 % of frames,
-    /// spread over the K components with random perturbations (breaks the symmetry between them).
+    /// W·H starts at the noise floor: the mean spectrum of the quietest 20 % of frames (ranked by frame
+    /// energy, so the per-bin average is not biased low as a per-bin minimum would be), spread over the
+    /// K components with random perturbations that break the symmetry between them.
     /// </summary>
     private void InitialiseNoise(ReadOnlySpan<float> p, int frames, float floor)
     {
-        var column = new float[frames];
+        var energy = new float[frames];
+        var order = new int[frames];
+        for (int n = 0; n < frames; n++)
+        {
+            energy[n] = TensorPrimitives.Sum(p.Slice(n * _bins, _bins));
+            order[n] = n;
+        }
+        Array.Sort(energy, order);
         int quiet = Math.Max(1, frames / 5);
+        var mean = _scratch;
+        mean.AsSpan().Clear();
+        for (int i = 0; i < quiet; i++) TensorPrimitives.Add(mean, p.Slice(order[i] * _bins, _bins), mean);
         for (int f = 0; f < _bins; f++)
         {
-            for (int n = 0; n < frames; n++) column[n] = p[n * _bins + f];
-            Array.Sort(column);
-            double sum = 0;
-            for (int i = 0; i < quiet; i++) sum += column[i];
-            float level = MathF.Max((float)(sum / quiet), floor);
+            float level = MathF.Max(mean[f] / quiet, floor);
             for (int k = 0; k < _rank; k++) _wt[k * _bins + f] = level * (0.5f + _rng.NextUniform());
         }
         Array.Fill(_h, 1f / _rank, 0, frames * _rank);
