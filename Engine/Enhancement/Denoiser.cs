@@ -24,6 +24,19 @@ public sealed class OfflineOptions
     /// <summary>Variance of the random-walk proposal z' = z + ε.</summary>
     public float ProposalVariance { get; set; } = 0.01f;
 
+    /// <summary>
+    /// Step η of Metropolis-adjusted Langevin proposals z' = z + η∇ + √(2η)ε, used instead of the random walk
+    /// when a decoder gradient is available (<see cref="DecoderGradient"/> or a model implementing
+    /// <see cref="IDecoderGradient"/>); 0 disables them.
+    /// </summary>
+    public float LangevinStep { get; set; } = 0.01f;
+
+    /// <summary>Largest norm of the Langevin drift ∇_z, so that starts far from the posterior do not overshoot.</summary>
+    public float LangevinDriftClip { get; set; } = 50f;
+
+    /// <summary>Backward pass of the decoder for Langevin proposals, e.g. <c>new DenseDecoderGradient(weights)</c>; null: none unless the model provides one.</summary>
+    public IDecoderGradient? DecoderGradient { get; set; }
+
     /// <summary>MH steps of the final estimate (fresh samples with the converged noise model).</summary>
     public int FinalMhSteps { get; set; } = 20;
 
@@ -53,6 +66,7 @@ public sealed class OfflineOptions
         if (MaxIterations < 0) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "Iterations must be ≥ 0.");
         if (BurnIn < 0 || MhSteps <= BurnIn) throw new ArgumentOutOfRangeException(nameof(MhSteps), MhSteps, $"MH steps must exceed the burn-in ({BurnIn}).");
         if (FinalBurnIn < 0 || FinalMhSteps <= FinalBurnIn) throw new ArgumentOutOfRangeException(nameof(FinalMhSteps), FinalMhSteps, $"Final MH steps must exceed the final burn-in ({FinalBurnIn}).");
+        if (!(LangevinStep >= 0) || !(LangevinDriftClip > 0)) throw new ArgumentOutOfRangeException(nameof(LangevinStep), "Langevin step must be ≥ 0 and the drift clip positive.");
         if (!(ProposalVariance > 0)) throw new ArgumentOutOfRangeException(nameof(ProposalVariance), ProposalVariance, "Proposal variance must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");

@@ -18,6 +18,8 @@ internal sealed class MonteCarloEm
     private readonly int _bins, _latent, _rank;
     private readonly float _logMin, _logMax;
     private readonly GaussianSampler _rng;
+    private readonly IDecoderGradient? _gradient;
+    private float[] _grad = [], _gradProposal = [], _upstream = [], _targetProposal = [];
 
     private int _capacity;
     private float[] _scaledPower = [], _mu = [], _logVar = [], _z = [], _zProposal = [], _decoded = [];
@@ -26,9 +28,12 @@ internal sealed class MonteCarloEm
     private float[] _h = [], _gain = [], _gainNum = [], _gainDen = [];
     private readonly float[] _wt, _wNum, _wDen, _scratch, _scratch2, _proposalRow;
 
-    public MonteCarloEm(IVarianceModel model, OfflineOptions options, int seed)
+    public MonteCarloEm(IVarianceModel model, OfflineOptions options, int seed, IDecoderGradient? gradient = null)
     {
         _model = model;
+        _gradient = options.LangevinStep > 0 ? gradient : null;
+        if (_gradient != null && (_gradient.Bins != model.Bins || _gradient.LatentDim != model.LatentDim))
+            throw new ArgumentException($"Decoder gradient is {_gradient.LatentDim}→{_gradient.Bins} but the model is {model.LatentDim}→{model.Bins}.", nameof(gradient));
         _options = options;
         _bins = model.Bins;
         _latent = model.LatentDim;
@@ -117,6 +122,13 @@ internal sealed class MonteCarloEm
         _logVar = new float[nl];
         _z = new float[nl];
         _zProposal = new float[nl];
+        if (_gradient != null)
+        {
+            _grad = new float[nl];
+            _gradProposal = new float[nl];
+            _upstream = new float[nf];
+            _targetProposal = new float[frames];
+        }
         _target = new float[frames];
         _kept = new float[Math.Max(1, _options.MhSteps - _options.BurnIn)][];
         for (int r = 0; r < _kept.Length; r++) _kept[r] = new float[nf];
@@ -170,6 +182,11 @@ internal sealed class MonteCarloEm
     /// </summary>
     private void Sample(ReadOnlySpan<float> p, int frames, float logScale, float floor, int steps, int burnIn, bool keep, Span<float> mask)
     {
+        if (_gradient != null)
+        {
+            SampleLangevin(p, frames, logScale, floor, steps, burnIn, keep, mask);
+            return;
+        }
         float step = MathF.Sqrt(_options.ProposalVariance);
         int nl = frames * _latent, nf = frames * _bins;
         for (int n = 0; n < frames; n++)
@@ -207,6 +224,99 @@ internal sealed class MonteCarloEm
                     NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, mask.Slice(o, _bins));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Metropolis-adjusted Langevin sampling of every frame's z: proposals z' = z + η·d(z) + √(2η)·ε with the
+    /// drift d = ∇_z[ℓ_n(z) − ½‖z‖²] (norm-clipped, which keeps far-off starts stable), accepted with the MH
+    /// ratio including the asymmetric proposal densities. One batched decoder forward/backward per step.
+    /// </summary>
+    private void SampleLangevin(ReadOnlySpan<float> p, int frames, float logScale, float floor, int steps, int burnIn, bool keep, Span<float> mask)
+    {
+        float eta = _options.LangevinStep, noise = MathF.Sqrt(2f * eta);
+        int nl = frames * _latent, nf = frames * _bins;
+        // Current states: variances, targets and drifts.
+        EvaluateWithGradient(p, _z, frames, logScale, floor, _speech, _target, _grad);
+        for (int m = 0; m < steps; m++)
+        {
+            for (int i = 0; i < nl; i++) _zProposal[i] = _z[i] + eta * _grad[i] + noise * _rng.NextGaussian();
+            EvaluateWithGradient(p, _zProposal, frames, logScale, floor, _decoded, _targetProposal, _gradProposal);
+            for (int n = 0; n < frames; n++)
+            {
+                int o = n * _bins, l = n * _latent;
+                // log q(z | z') − log q(z' | z), q(a | b) = N(a; b + η d(b), 2η I)
+                float forward = 0, backward = 0;
+                for (int d = 0; d < _latent; d++)
+                {
+                    float f = _zProposal[l + d] - _z[l + d] - eta * _grad[l + d];
+                    float b = _z[l + d] - _zProposal[l + d] - eta * _gradProposal[l + d];
+                    forward += f * f;
+                    backward += b * b;
+                }
+                float logRatio = _targetProposal[n] - _target[n] + (forward - backward) / (4f * eta);
+                float logU = MathF.Log(MathF.Max(_rng.NextUniform(), 1e-30f));
+                if (logU < logRatio)
+                {
+                    _target[n] = _targetProposal[n];
+                    _zProposal.AsSpan(l, _latent).CopyTo(_z.AsSpan(l, _latent));
+                    _gradProposal.AsSpan(l, _latent).CopyTo(_grad.AsSpan(l, _latent));
+                    _decoded.AsSpan(o, _bins).CopyTo(_speech.AsSpan(o, _bins));
+                }
+            }
+            if (m < burnIn) continue;
+            if (keep) _speech.AsSpan(0, nf).CopyTo(_kept[m - burnIn]);
+            else
+            {
+                for (int n = 0; n < frames; n++)
+                {
+                    int o = n * _bins;
+                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, mask.Slice(o, _bins));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// For latent points <paramref name="z"/>: speech variances σ²/c into <paramref name="speech"/>, targets
+    /// ℓ_n(z) − ½‖z‖² into <paramref name="target"/> and their norm-clipped gradients into <paramref name="grad"/>.
+    /// ∂ℓ/∂log σ²_f = g·σ²_f·(p_f − V_f)/V_f², zero where log σ² is clamped.
+    /// </summary>
+    private void EvaluateWithGradient(ReadOnlySpan<float> p, float[] z, int frames, float logScale, float floor,
+        float[] speech, float[] target, float[] grad)
+    {
+        var gradient = _gradient!;
+        int nl = frames * _latent, nf = frames * _bins;
+        var logVar = _upstream.AsSpan(0, nf);
+        gradient.Forward(z.AsSpan(0, nl), frames, logVar);
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            var s = speech.AsSpan(o, _bins);
+            var lv = logVar.Slice(o, _bins);
+            NoisySpeechMath.SpeechVariance(lv, _logMin, _logMax, logScale, s);
+            target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), s, _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
+                        - 0.5f * NoisySpeechMath.SquaredNorm(z.AsSpan(n * _latent, _latent));
+            // Upstream gradient, written over the log-variances (no longer needed).
+            float g = _gain[n];
+            for (int f = 0; f < _bins; f++)
+            {
+                bool clamped = lv[f] <= _logMin || lv[f] >= _logMax;
+                float gs = g * s[f];
+                float v = MathF.Max(gs + _noise[o + f], floor);
+                lv[f] = clamped ? 0f : gs * (p[o + f] - v) / (v * v);
+            }
+        }
+        gradient.Backward(logVar, frames, grad.AsSpan(0, nl));
+        float clip = _options.LangevinDriftClip;
+        for (int n = 0; n < frames; n++)
+        {
+            var gz = grad.AsSpan(n * _latent, _latent);
+            var zn = z.AsSpan(n * _latent, _latent);
+            TensorPrimitives.Subtract(gz, zn, gz);
+            float norm = MathF.Sqrt(TensorPrimitives.Dot(gz, gz));
+            if (norm > clip) TensorPrimitives.Multiply(gz, clip / norm, gz);
+            else if (!float.IsFinite(norm)) gz.Clear();
         }
     }
 

@@ -53,7 +53,7 @@ public sealed class OfflineEnhancer : IEnhancer
         int segment = Math.Max(_stft.Config.FftSize * 4, (int)(_options.SegmentSeconds * SampleRate));
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
-        var em = new MonteCarloEm(_model, _options, _options.Seed);
+        var em = new MonteCarloEm(_model, _options, _options.Seed, _model as IDecoderGradient ?? _options.DecoderGradient);
         int start = 0, index = 0;
         while (true)
         {
