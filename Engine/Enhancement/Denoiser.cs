@@ -79,6 +79,7 @@ public static class Denoiser
     public static IEnhancer CreateOffline(IVarianceModel model, OfflineOptions? options = null) =>
         new OfflineEnhancer(model, options);
 
+    /// <summary>The live enhancer (the model is not owned: dispose it after the processor).</summary>
     public static IStreamProcessor CreateStreaming(IVarianceModel model, StreamingOptions? options = null) =>
-        throw new NotImplementedException("Streaming enhancer: issue 5.");
+        new StreamingEnhancer(model, options);
 }

@@ -53,7 +53,7 @@ public sealed class OfflineEnhancer : IEnhancer
         int segment = Math.Max(_stft.Config.FftSize * 4, (int)(_options.SegmentSeconds * SampleRate));
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
-        var em = new MonteCarloEm(_model, _options, _options.Seed, _model as IDecoderGradient ?? _options.DecoderGradient);
+        var em = new MonteCarloEm(_model, _options, _options.Seed, FindGradient());
         int start = 0, index = 0;
         while (true)
         {
@@ -76,6 +76,11 @@ public sealed class OfflineEnhancer : IEnhancer
         }
         return output;
     }
+
+    /// <summary>The decoder's backward pass for Langevin proposals: given in the options, provided by the model, or built from a managed model's weights.</summary>
+    private IDecoderGradient? FindGradient() => _options.DecoderGradient
+        ?? _model as IDecoderGradient
+        ?? (_model is ManagedVarianceModel managed ? new DenseDecoderGradient(managed.Weights) : null);
 
     private float[] EnhanceSegment(MonteCarloEm em, ReadOnlySpan<float> signal, float scale, CancellationToken cancellationToken)
     {

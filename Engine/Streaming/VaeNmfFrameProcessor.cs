@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using RealtimeDenoise.Dsp;
 using RealtimeDenoise.Enhancement;
 using RealtimeDenoise.Models;
 
@@ -18,7 +19,7 @@ namespace RealtimeDenoise.Streaming;
 /// masks of the 2k+1 frames around it. All buffers are allocated in the constructor; the per-frame cost is constant
 /// and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as <see cref="IVarianceModel"/> promises).
 /// </summary>
-public sealed class VaeNmfFrameProcessor
+public sealed class VaeNmfFrameProcessor : ISpectralProcessor
 {
     /// <summary>Peak frame levels of speech lie about this far above its active level (P.56-style).</summary>
     private const float PeakToActiveDb = 5f;
