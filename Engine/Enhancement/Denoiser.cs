@@ -46,6 +46,16 @@ public sealed class OfflineOptions
     /// <summary>EM stops when the objective (mean of log V + p/V at the training level) changes by less than this.</summary>
     public double Tolerance { get; set; } = 1e-3;
 
+    /// <summary>
+    /// One speech gain g for the whole segment instead of one per frame (ALGORITHM.md §2 has g_n). With
+    /// level normalisation the decoder already predicts each frame's level; a free per-frame g lets the
+    /// speech model claim noise-only frames.
+    /// </summary>
+    public bool SharedSpeechGain { get; set; }
+
+    /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
+    public float NoiseOverestimation { get; set; } = 1f;
+
     /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 30f;
 
@@ -68,6 +78,7 @@ public sealed class OfflineOptions
         if (FinalBurnIn < 0 || FinalMhSteps <= FinalBurnIn) throw new ArgumentOutOfRangeException(nameof(FinalMhSteps), FinalMhSteps, $"Final MH steps must exceed the final burn-in ({FinalBurnIn}).");
         if (!(LangevinStep >= 0) || !(LangevinDriftClip > 0)) throw new ArgumentOutOfRangeException(nameof(LangevinStep), "Langevin step must be ≥ 0 and the drift clip positive.");
         if (!(ProposalVariance > 0)) throw new ArgumentOutOfRangeException(nameof(ProposalVariance), ProposalVariance, "Proposal variance must be positive.");
+        if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");
     }

@@ -221,7 +221,7 @@ internal sealed class MonteCarloEm
                 for (int n = 0; n < frames; n++)
                 {
                     int o = n * _bins;
-                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, mask.Slice(o, _bins));
+                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _options.NoiseOverestimation, floor, _scratch, mask.Slice(o, _bins));
                 }
             }
         }
@@ -271,7 +271,7 @@ internal sealed class MonteCarloEm
                 for (int n = 0; n < frames; n++)
                 {
                     int o = n * _bins;
-                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, mask.Slice(o, _bins));
+                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _options.NoiseOverestimation, floor, _scratch, mask.Slice(o, _bins));
                 }
             }
         }
@@ -407,6 +407,20 @@ internal sealed class MonteCarloEm
     private void UpdateGain(ReadOnlySpan<float> p, int frames, int kept, float floor)
     {
         AccumulateInverseVariances(p, frames, kept, floor, forGain: true);
+        if (_options.SharedSpeechGain)
+        {
+            // One gain for the whole segment: the level of speech is the model's business (z), not a free per-frame scale.
+            double num = 0, den = 0;
+            for (int n = 0; n < frames; n++)
+            {
+                num += _gainNum[n];
+                den += _gainDen[n];
+            }
+            float ratio = den > 0 ? (float)(num / den) : 1f;
+            float shared = Math.Clamp(_gain[0] * MathF.Sqrt(ratio), 1e-8f, 1e8f);
+            Array.Fill(_gain, shared, 0, frames);
+            return;
+        }
         for (int n = 0; n < frames; n++)
         {
             float ratio = _gainDen[n] > 0 ? _gainNum[n] / _gainDen[n] : 1f;

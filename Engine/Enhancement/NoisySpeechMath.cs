@@ -36,12 +36,17 @@ internal static class NoisySpeechMath
         return -(TensorPrimitives.Sum(scratch) + TensorPrimitives.Sum(scratch2));
     }
 
-    /// <summary>Wiener gain g·S / V accumulated into <paramref name="gainSum"/>; <paramref name="scratch"/> is overwritten.</summary>
-    public static void AccumulateWienerGain(ReadOnlySpan<float> speech, float gain, ReadOnlySpan<float> noise, float floor,
-        Span<float> scratch, Span<float> gainSum)
+    /// <summary>
+    /// Parametric Wiener gain w·g·S / (g·S + β·v) added to <paramref name="gainSum"/> (β = 1: the posterior-mean
+    /// Wiener filter; β &gt; 1 trades speech distortion for noise reduction); <paramref name="scratch"/> is overwritten.
+    /// </summary>
+    public static void AccumulateWienerGain(ReadOnlySpan<float> speech, float gain, ReadOnlySpan<float> noise, float noiseWeight, float floor,
+        Span<float> scratch, Span<float> gainSum, float weight = 1f)
     {
-        TotalVariance(speech, gain, noise, floor, scratch);
-        for (int f = 0; f < gainSum.Length; f++) gainSum[f] += gain * speech[f] / scratch[f];
+        TensorPrimitives.Multiply(noise, noiseWeight, scratch);
+        TotalVariance(speech, gain, scratch, floor, scratch);
+        TensorPrimitives.Divide(speech, scratch, scratch);
+        TensorPrimitives.MultiplyAdd(scratch, weight * gain, gainSum, gainSum);
     }
 
     public static float SquaredNorm(ReadOnlySpan<float> z) => TensorPrimitives.Dot(z, z);

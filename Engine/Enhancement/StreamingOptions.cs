@@ -30,6 +30,9 @@ public sealed class StreamingOptions
     /// <summary>Frames of lookahead k (0–8): the mask of a frame is averaged symmetrically with k frames on each side; latency grows by k·hop.</summary>
     public int LookaheadFrames { get; set; }
 
+    /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
+    public float NoiseOverestimation { get; set; } = 1f;
+
     /// <summary>Maximum attenuation of the mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 25f;
 
@@ -56,6 +59,7 @@ public sealed class StreamingOptions
         if (!(ForgettingSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ForgettingSeconds), ForgettingSeconds, "Forgetting time constant must be positive.");
         if (SeedFrames < 1) throw new ArgumentOutOfRangeException(nameof(SeedFrames), SeedFrames, "At least one seed frame is needed.");
         if (LookaheadFrames < 0 || LookaheadFrames > 8) throw new ArgumentOutOfRangeException(nameof(LookaheadFrames), LookaheadFrames, "Lookahead must be 0–8 frames.");
+        if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(MaskTimeSmoothing >= 0 && MaskTimeSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(MaskTimeSmoothing), MaskTimeSmoothing, "Time smoothing must be in [0, 1).");
         if (!(MaskFrequencySmoothing >= 0 && MaskFrequencySmoothing <= 1)) throw new ArgumentOutOfRangeException(nameof(MaskFrequencySmoothing), MaskFrequencySmoothing, "Frequency smoothing must be in [0, 1].");

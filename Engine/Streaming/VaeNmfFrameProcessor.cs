@@ -211,11 +211,8 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _mask.AsSpan().Clear();
         for (int j = 0; j < _candidates; j++)
         {
-            float wj = _weight[j] * _gain;
-            if (wj == 0f) continue;
-            var s = _speech.AsSpan(j * _bins, _bins);
-            TensorPrimitives.Divide(s, _total.AsSpan(j * _bins, _bins), _scratch);
-            TensorPrimitives.MultiplyAdd(_scratch, wj, _mask, _mask);
+            if (_weight[j] < 1e-6f) continue;
+            NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(j * _bins, _bins), _gain, _noise, _options.NoiseOverestimation, floor, _scratch, _mask, _weight[j]);
         }
 
         // 4. Online W with exponential forgetting (after the seed frames).
@@ -225,18 +222,22 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         }
         else
         {
+            // Online IS-NMF (Lefèvre et al. 2011): A accumulates W²-weighted numerators so W = √(A/B) is a
+            // weighted average over time of the batch update, instead of compounding the ratio every frame.
             for (int k = 0; k < _rank; k++)
             {
                 var a = _a.AsSpan(k * _bins, _bins);
                 var b = _b.AsSpan(k * _bins, _bins);
+                var w = _wt.AsSpan(k * _bins, _bins);
+                TensorPrimitives.Multiply(w, w, _scratch);
+                TensorPrimitives.Multiply(_scratch, _pInv2, _scratch);
                 TensorPrimitives.Multiply(a, _gamma, a);
-                TensorPrimitives.MultiplyAdd(_pInv2, _h[k], a, a);
+                TensorPrimitives.MultiplyAdd(_scratch, _h[k], a, a);
                 TensorPrimitives.Multiply(b, _gamma, b);
                 TensorPrimitives.MultiplyAdd(_inv1, _h[k], b, b);
-                var w = _wt.AsSpan(k * _bins, _bins);
                 for (int f = 0; f < _bins; f++)
                 {
-                    if (b[f] > 0 && a[f] >= 0) w[f] = MathF.Max(w[f] * MathF.Sqrt(a[f] / b[f]), tiny);
+                    if (b[f] > 0 && a[f] >= 0) w[f] = MathF.Max(MathF.Sqrt(a[f] / b[f]), tiny);
                 }
             }
         }
@@ -262,16 +263,21 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Array.Fill(_h, 1f);
     }
 
-    /// <summary>A = B = (seed frames)·h/v: the statistics of a noise model that fitted the seed frames exactly, so W starts where it was seeded.</summary>
+    /// <summary>B = (seed frames)·h/v and A = B ⊙ W²: the statistics of a noise model that fitted the seed frames exactly, so W starts where it was seeded.</summary>
     private void StartStatistics()
     {
         ComputeNoise();
         float frames = _options.SeedFrames;
         for (int k = 0; k < _rank; k++)
         {
+            var a = _a.AsSpan(k * _bins, _bins);
             var b = _b.AsSpan(k * _bins, _bins);
-            for (int f = 0; f < _bins; f++) b[f] = frames * _h[k] / MathF.Max(_noise[f], 1e-30f);
-            b.CopyTo(_a.AsSpan(k * _bins, _bins));
+            var w = _wt.AsSpan(k * _bins, _bins);
+            for (int f = 0; f < _bins; f++)
+            {
+                b[f] = frames * _h[k] / MathF.Max(_noise[f], 1e-30f);
+                a[f] = b[f] * w[f] * w[f];
+            }
         }
     }
 
