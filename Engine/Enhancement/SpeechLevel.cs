@@ -13,8 +13,8 @@ public static class SpeechLevel
     /// <summary>Blocks within this many dB of the loud end of the signal count as active.</summary>
     private const double ActiveRangeDb = 25.0;
 
-    /// <summary>Power scale is limited to ±60 dB so digital silence and full-scale noise stay sane.</summary>
-    public const double MaxScaleDb = 60.0;
+    /// <summary>Power scale is limited to ±80 dB (inputs down to about −100 dBFS are brought to the training level).</summary>
+    public const double MaxScaleDb = 80.0;
 
     /// <summary>
     /// Active level in dBFS (RMS re full scale 1.0): the mean power of the 20 ms blocks lying within
