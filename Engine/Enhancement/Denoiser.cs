@@ -53,6 +53,13 @@ public sealed class OfflineOptions
     /// </summary>
     public bool SharedSpeechGain { get; set; }
 
+    /// <summary>
+    /// λ of an exponential prior p(g) ∝ exp(−λ·g) on the speech gain (g = 1 is speech at the training level).
+    /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
+    /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
+    /// </summary>
+    public float SpeechGainPenalty { get; set; }
+
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
     public float NoiseOverestimation { get; set; } = 1f;
 
@@ -78,6 +85,7 @@ public sealed class OfflineOptions
         if (FinalBurnIn < 0 || FinalMhSteps <= FinalBurnIn) throw new ArgumentOutOfRangeException(nameof(FinalMhSteps), FinalMhSteps, $"Final MH steps must exceed the final burn-in ({FinalBurnIn}).");
         if (!(LangevinStep >= 0) || !(LangevinDriftClip > 0)) throw new ArgumentOutOfRangeException(nameof(LangevinStep), "Langevin step must be ≥ 0 and the drift clip positive.");
         if (!(ProposalVariance > 0)) throw new ArgumentOutOfRangeException(nameof(ProposalVariance), ProposalVariance, "Proposal variance must be positive.");
+        if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");

@@ -416,6 +416,7 @@ internal sealed class MonteCarloEm
                 num += _gainNum[n];
                 den += _gainDen[n];
             }
+            den += _options.SpeechGainPenalty * frames * _gain[0];
             float ratio = den > 0 ? (float)(num / den) : 1f;
             float shared = Math.Clamp(_gain[0] * MathF.Sqrt(ratio), 1e-8f, 1e8f);
             Array.Fill(_gain, shared, 0, frames);
@@ -423,7 +424,8 @@ internal sealed class MonteCarloEm
         }
         for (int n = 0; n < frames; n++)
         {
-            float ratio = _gainDen[n] > 0 ? _gainNum[n] / _gainDen[n] : 1f;
+            float den = _gainDen[n] + _options.SpeechGainPenalty * _gain[n];
+            float ratio = den > 0 ? _gainNum[n] / den : 1f;
             _gain[n] = Math.Clamp(_gain[n] * MathF.Sqrt(ratio), 1e-8f, 1e8f);
         }
     }

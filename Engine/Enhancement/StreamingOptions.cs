@@ -30,6 +30,13 @@ public sealed class StreamingOptions
     /// <summary>Frames of lookahead k (0–8): the mask of a frame is averaged symmetrically with k frames on each side; latency grows by k·hop.</summary>
     public int LookaheadFrames { get; set; }
 
+    /// <summary>
+    /// λ of an exponential prior p(g) ∝ exp(−λ·g) on the speech gain (g = 1 is speech at the training level).
+    /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
+    /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
+    /// </summary>
+    public float SpeechGainPenalty { get; set; }
+
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
     public float NoiseOverestimation { get; set; } = 1f;
 
@@ -59,6 +66,7 @@ public sealed class StreamingOptions
         if (!(ForgettingSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ForgettingSeconds), ForgettingSeconds, "Forgetting time constant must be positive.");
         if (SeedFrames < 1) throw new ArgumentOutOfRangeException(nameof(SeedFrames), SeedFrames, "At least one seed frame is needed.");
         if (LookaheadFrames < 0 || LookaheadFrames > 8) throw new ArgumentOutOfRangeException(nameof(LookaheadFrames), LookaheadFrames, "Lookahead must be 0–8 frames.");
+        if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(MaskTimeSmoothing >= 0 && MaskTimeSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(MaskTimeSmoothing), MaskTimeSmoothing, "Time smoothing must be in [0, 1).");

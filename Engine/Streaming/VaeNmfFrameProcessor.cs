@@ -36,7 +36,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float[] _power, _scaled, _mu, _logVar, _zCandidates, _zPrevious, _decoded, _speech, _total;
     private readonly float[] _target, _weight;
     private readonly float[] _wt, _a, _b, _perturbation, _h, _noise, _inv1, _pInv2, _scratch, _scratch2, _seedSum;
-    private readonly float[] _mask, _smoothed, _maskRing, _reRing, _imRing;
+    private readonly float[] _mask, _previousMask, _smoothed, _maskRing, _reRing, _imRing;
 
     private long _frames;
     private bool _hasPrevious;
@@ -91,6 +91,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _seedSum = new float[_bins];
         _mask = new float[_bins];
         _smoothed = new float[_bins];
+        _previousMask = new float[_bins];
         _maskRing = new float[_ringFrames * _bins];
         _reRing = new float[(_lookahead + 1) * _bins];
         _imRing = new float[(_lookahead + 1) * _bins];
@@ -121,6 +122,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Array.Clear(_b);
         Array.Clear(_seedSum);
         Array.Clear(_smoothed);
+        Array.Clear(_previousMask);
         Array.Clear(_maskRing);
         Array.Clear(_reRing);
         Array.Clear(_imRing);
@@ -202,6 +204,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
                 float num = TensorPrimitives.Dot(w, _pInv2), den = TensorPrimitives.Dot(w, _inv1);
                 if (den > 0 && num >= 0) _h[k] = MathF.Max(_h[k] * MathF.Sqrt(num / den), tiny);
             }
+            gainDen += _options.SpeechGainPenalty * _gain;
             if (gainDen > 0 && gainNum >= 0) _gain = Math.Clamp(_gain * MathF.Sqrt(gainNum / gainDen), 1e-8f, 1e8f);
         }
         ComputeNoise();
@@ -356,11 +359,11 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         float ts = _options.MaskTimeSmoothing;
         if (ts > 0 && _frames > 0)
         {
-            var last = _maskRing.AsSpan((int)((_frames + _ringFrames - 1) % _ringFrames) * _bins, _bins);
-            TensorPrimitives.Multiply(_mask, 1 - ts, ring);
-            TensorPrimitives.MultiplyAdd(last, ts, ring, ring);
+            TensorPrimitives.Multiply(_previousMask, ts, _previousMask);
+            TensorPrimitives.MultiplyAdd(_mask, 1 - ts, _previousMask, _previousMask);
         }
-        else _mask.CopyTo(ring);
+        else _mask.CopyTo(_previousMask);
+        _previousMask.CopyTo(ring);
 
         if (_lookahead == 0) ring.CopyTo(_smoothed);
         else
