@@ -13,7 +13,7 @@ public sealed class OfflineOptions
     public int NmfRank { get; set; } = 8;
 
     /// <summary>Upper bound on EM iterations per segment; <see cref="Tolerance"/> usually stops earlier.</summary>
-    public int MaxIterations { get; set; } = 20;
+    public int MaxIterations { get; set; } = 10;
 
     /// <summary>Metropolis–Hastings steps per E-step (all frames move in parallel, one decoder call each).</summary>
     public int MhSteps { get; set; } = 10;
@@ -22,14 +22,14 @@ public sealed class OfflineOptions
     public int BurnIn { get; set; } = 5;
 
     /// <summary>Variance of the random-walk proposal z' = z + ε.</summary>
-    public float ProposalVariance { get; set; } = 0.01f;
+    public float ProposalVariance { get; set; } = 0.04f;
 
     /// <summary>
     /// Step η of Metropolis-adjusted Langevin proposals z' = z + η∇ + √(2η)ε, used instead of the random walk
     /// when a decoder gradient is available (<see cref="DecoderGradient"/> or a model implementing
     /// <see cref="IDecoderGradient"/>); 0 disables them.
     /// </summary>
-    public float LangevinStep { get; set; } = 0.01f;
+    public float LangevinStep { get; set; }
 
     /// <summary>Largest norm of the Langevin drift ∇_z, so that starts far from the posterior do not overshoot.</summary>
     public float LangevinDriftClip { get; set; } = 50f;
@@ -58,10 +58,16 @@ public sealed class OfflineOptions
     /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
     /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
     /// </summary>
-    public float SpeechGainPenalty { get; set; }
+    public float SpeechGainPenalty { get; set; } = 3000f;
+
+    /// <summary>
+    /// The encoder is initialised from max(p − α·v, 0.01·p) instead of the noisy power p (α = this value, v the
+    /// current noise estimate): it was trained on clean speech. 0 feeds it the noisy power as in the paper.
+    /// </summary>
+    public float EncoderNoiseSubtraction { get; set; } = 1f;
 
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
-    public float NoiseOverestimation { get; set; } = 1f;
+    public float NoiseOverestimation { get; set; } = 1.5f;
 
     /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 30f;
@@ -86,6 +92,7 @@ public sealed class OfflineOptions
         if (!(LangevinStep >= 0) || !(LangevinDriftClip > 0)) throw new ArgumentOutOfRangeException(nameof(LangevinStep), "Langevin step must be ≥ 0 and the drift clip positive.");
         if (!(ProposalVariance > 0)) throw new ArgumentOutOfRangeException(nameof(ProposalVariance), ProposalVariance, "Proposal variance must be positive.");
         if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
+        if (!(EncoderNoiseSubtraction >= 0)) throw new ArgumentOutOfRangeException(nameof(EncoderNoiseSubtraction), EncoderNoiseSubtraction, "Encoder noise subtraction must be ≥ 0.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");

@@ -13,6 +13,9 @@ namespace RealtimeDenoise.Enhancement;
 /// </summary>
 internal sealed class MonteCarloEm
 {
+    /// <summary>What is left of a bin after noise subtraction for the encoder, at least (−20 dB).</summary>
+    internal const float EncoderResidualFloor = 0.01f;
+
     private readonly IVarianceModel _model;
     private readonly OfflineOptions _options;
     private readonly int _bins, _latent, _rank;
@@ -67,15 +70,19 @@ internal sealed class MonteCarloEm
         // Variances below 1e-9 at the training level are numerical noise (≈ −150 dB re the speech level per bin).
         float floor = 1e-9f / powerScale;
 
-        TensorPrimitives.Multiply(p, powerScale, _scaledPower.AsSpan(0, nf));
-        _model.Encode(_scaledPower.AsSpan(0, nf), frames, _mu.AsSpan(0, frames * _latent), _logVar.AsSpan(0, frames * _latent));
+        // Noise floor first, so the encoder can be shown the frames with that floor subtracted: the encoder
+        // was trained on clean speech, and fed the noisy power it describes the noise as speech.
+        InitialiseNoise(p, frames, floor);
+        ComputeNoise(frames);
+        Array.Fill(_gain, 1f, 0, frames);
+        float subtract = _options.EncoderNoiseSubtraction;
+        var scaled = _scaledPower.AsSpan(0, nf);
+        for (int i = 0; i < nf; i++) scaled[i] = powerScale * MathF.Max(p[i] - subtract * _noise[i], EncoderResidualFloor * p[i]);
+        _model.Encode(scaled, frames, _mu.AsSpan(0, frames * _latent), _logVar.AsSpan(0, frames * _latent));
         _mu.AsSpan(0, frames * _latent).CopyTo(_z);
         _model.Decode(_z.AsSpan(0, frames * _latent), frames, _decoded.AsSpan(0, nf));
         for (int n = 0; n < frames; n++)
             NoisySpeechMath.SpeechVariance(_decoded.AsSpan(n * _bins, _bins), _logMin, _logMax, logScale, _speech.AsSpan(n * _bins, _bins));
-
-        InitialiseNoise(p, frames, floor);
-        Array.Fill(_gain, 1f, 0, frames);
 
         Objectives.Clear();
         int kept = _options.MhSteps - _options.BurnIn;

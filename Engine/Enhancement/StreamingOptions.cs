@@ -35,16 +35,22 @@ public sealed class StreamingOptions
     /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
     /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
     /// </summary>
-    public float SpeechGainPenalty { get; set; }
+    public float SpeechGainPenalty { get; set; } = 300f;
+
+    /// <summary>
+    /// The encoder is initialised from max(p − α·v, 0.01·p) instead of the noisy power p (α = this value, v the
+    /// current noise estimate): it was trained on clean speech. 0 feeds it the noisy power as in the paper.
+    /// </summary>
+    public float EncoderNoiseSubtraction { get; set; }
 
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
-    public float NoiseOverestimation { get; set; } = 1f;
+    public float NoiseOverestimation { get; set; } = 2f;
 
     /// <summary>Maximum attenuation of the mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 25f;
 
     /// <summary>Recursive smoothing of the mask over time, 0 (none) to &lt;1, against musical noise.</summary>
-    public float MaskTimeSmoothing { get; set; }
+    public float MaskTimeSmoothing { get; set; } = 0.3f;
 
     /// <summary>3-tap smoothing of the mask across frequency, 0 (none) to 1.</summary>
     public float MaskFrequencySmoothing { get; set; }
@@ -67,6 +73,7 @@ public sealed class StreamingOptions
         if (SeedFrames < 1) throw new ArgumentOutOfRangeException(nameof(SeedFrames), SeedFrames, "At least one seed frame is needed.");
         if (LookaheadFrames < 0 || LookaheadFrames > 8) throw new ArgumentOutOfRangeException(nameof(LookaheadFrames), LookaheadFrames, "Lookahead must be 0–8 frames.");
         if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
+        if (!(EncoderNoiseSubtraction >= 0)) throw new ArgumentOutOfRangeException(nameof(EncoderNoiseSubtraction), EncoderNoiseSubtraction, "Encoder noise subtraction must be ≥ 0.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(MaskTimeSmoothing >= 0 && MaskTimeSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(MaskTimeSmoothing), MaskTimeSmoothing, "Time smoothing must be in [0, 1).");

@@ -171,7 +171,17 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private void EstimateMask(float scale, float logScale, float floor)
     {
         // 1. Latent candidates, decoded in one batch.
-        TensorPrimitives.Multiply(_power, scale, _scaled);
+        // Optionally the encoder sees the frame with the current noise estimate subtracted (see MonteCarloEm).
+        bool seeding = _frames < _options.SeedFrames;
+        if (seeding) SeedNoise();
+        float subtract = _options.EncoderNoiseSubtraction;
+        if (subtract > 0)
+        {
+            ComputeNoise();
+            for (int f = 0; f < _bins; f++)
+                _scaled[f] = scale * MathF.Max(_power[f] - subtract * _noise[f], MonteCarloEm.EncoderResidualFloor * _power[f]);
+        }
+        else TensorPrimitives.Multiply(_power, scale, _scaled);
         _model.Encode(_scaled, 1, _mu, _logVar);
         (_hasPrevious ? _zPrevious : _mu).CopyTo(_zCandidates.AsSpan(0, _latent));
         for (int j = 1; j < _candidates; j++)
@@ -188,9 +198,6 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             NoisySpeechMath.SpeechVariance(_decoded.AsSpan(j * _bins, _bins), _logMin, _logMax, logScale, _speech.AsSpan(j * _bins, _bins));
 
         // Cold start: W from the mean spectrum of the first frames, h = 1.
-        bool seeding = _frames < _options.SeedFrames;
-        if (seeding) SeedNoise();
-
         // 2. Multiplicative updates of h and g with W fixed.
         float tiny = floor * 1e-3f;
         for (int u = 0; u < _options.Updates; u++)
