@@ -6,11 +6,15 @@ using static RealtimeDenoise.Host.Audio.PortAudioNative;
 
 namespace RealtimeDenoise.Host.Audio;
 
-/// <summary>Stream settings for <see cref="LiveEngine"/>; rates and sizes are at the device rate.</summary>
+/// <summary>
+/// Stream settings for <see cref="LiveEngine"/>. Input and output are separate streams, so the two
+/// devices may run at different native rates (and clocks); sizes are in frames of the named side.
+/// </summary>
 public sealed record LiveEngineOptions(
     AudioDevice Input,
     AudioDevice Output,
-    int SampleRate,
+    int InputRate,
+    int OutputRate,
     int FramesPerBuffer,
     double SuggestedLatencySeconds,
     int WorkerBlock,
@@ -24,12 +28,13 @@ public sealed record LiveLatency(double DeviceInput, double DeviceOutput, double
 }
 
 /// <summary>
-/// Full-duplex live processing. The PortAudio callback only moves samples between the device and two
-/// preallocated lock-free rings (no allocation, lock, logging or exception); a dedicated worker thread
-/// converts to the processor's rate, runs the <see cref="IStreamProcessor"/> and converts back.
-/// Samples in flight between callback and worker are kept at a fixed target (one device buffer, one
-/// worker block and a safety margin), so the ring delay is constant; under-runs and over-runs are
-/// counted and the target is restored by dropping input or inserting silence.
+/// Live processing with one capture and one playback stream. The PortAudio callbacks only move samples
+/// between the devices and two preallocated lock-free rings (no allocation, lock, logging or exception);
+/// a dedicated worker thread converts to the processor's rate, runs the <see cref="IStreamProcessor"/>
+/// and converts to the output rate. The samples in flight between the two callbacks are held at a fixed
+/// target (one device buffer, one worker block and a safety margin), so the buffering delay is constant;
+/// under-runs and over-runs (and drift between two device clocks) are counted and the target is
+/// restored by dropping input or inserting silence.
 /// </summary>
 public sealed unsafe class LiveEngine : IDisposable
 {
@@ -42,24 +47,25 @@ public sealed unsafe class LiveEngine : IDisposable
     private readonly SpscRing? _recordIn, _recordOut;
     private readonly float[] _callbackScratch = new float[CallbackScratch];
     private readonly int _outChannels;
-    private readonly int _targetInFlight;
+    private readonly double _targetInFlight; // in output frames
+    private readonly double _outPerIn;
     private GCHandle _self;
-    private nint _stream;
+    private nint _inStream, _outStream;
     private Thread? _worker;
     private volatile bool _stopWorker;
     private volatile bool _bypass;
     private volatile bool _primed;
     private bool _disposed;
 
-    private long _callbacks, _framesIn;
+    private long _inCallbacks, _outCallbacks, _framesIn;
     private long _deviceInputOverflows, _deviceOutputUnderflows, _ringOverruns, _ringUnderruns, _resyncs;
     private double _workerLoad;
 
     public LiveEngine(LiveEngineOptions options, IStreamProcessor processor, IRateConverter toModel, IRateConverter fromModel,
         SpscRing? recordIn = null, SpscRing? recordOut = null)
     {
-        if (toModel.InputRate != options.SampleRate || toModel.OutputRate != processor.SampleRate ||
-            fromModel.InputRate != processor.SampleRate || fromModel.OutputRate != options.SampleRate)
+        if (toModel.InputRate != options.InputRate || toModel.OutputRate != processor.SampleRate ||
+            fromModel.InputRate != processor.SampleRate || fromModel.OutputRate != options.OutputRate)
             throw new ArgumentException("rate converters do not match the device and processor rates");
         _o = options;
         _processor = processor;
@@ -68,8 +74,9 @@ public sealed unsafe class LiveEngine : IDisposable
         _recordIn = recordIn;
         _recordOut = recordOut;
         _outChannels = Math.Clamp(options.Output.MaxOutputChannels, 1, 2);
-        _targetInFlight = options.FramesPerBuffer + options.WorkerBlock + options.SafetySamples;
-        int ringSize = 4 * (_targetInFlight + CallbackScratch);
+        _outPerIn = options.OutputRate / (double)options.InputRate;
+        _targetInFlight = options.FramesPerBuffer * (1 + _outPerIn) + options.WorkerBlock * _outPerIn + options.SafetySamples;
+        int ringSize = 4 * ((int)Math.Ceiling(_targetInFlight * Math.Max(1, 1 / _outPerIn)) + CallbackScratch);
         _in = new SpscRing(ringSize);
         _out = new SpscRing(ringSize);
         InputMeter = new LevelMeter();
@@ -82,10 +89,13 @@ public sealed unsafe class LiveEngine : IDisposable
     /// <summary>Bypass requested by the UI; applied by the worker before the next block.</summary>
     public bool Bypass { get => _bypass; set => _bypass = value; }
 
-    public long Callbacks => Interlocked.Read(ref _callbacks);
+    /// <summary>Capture and playback callbacks so far (a watchdog sees a device that stopped).</summary>
+    public long Callbacks => Interlocked.Read(ref _inCallbacks) + Interlocked.Read(ref _outCallbacks);
+    public long InputCallbacks => Interlocked.Read(ref _inCallbacks);
+    public long OutputCallbacks => Interlocked.Read(ref _outCallbacks);
     public long FramesIn => Interlocked.Read(ref _framesIn);
 
-    /// <summary>Over-runs and under-runs: reported by the device (status flags) and seen at the rings.</summary>
+    /// <summary>Over-runs and under-runs: reported by the devices (status flags) and seen at the rings.</summary>
     public long Xruns => Interlocked.Read(ref _deviceInputOverflows) + Interlocked.Read(ref _deviceOutputUnderflows)
         + Interlocked.Read(ref _ringOverruns) + Interlocked.Read(ref _ringUnderruns);
 
@@ -96,40 +106,36 @@ public sealed unsafe class LiveEngine : IDisposable
     /// <summary>Worker time per block over block duration (exponential average).</summary>
     public double WorkerLoad => Volatile.Read(ref _workerLoad);
 
-    /// <summary>PortAudio's own estimate of callback CPU load.</summary>
-    public double CallbackLoad => _stream == 0 ? 0 : Pa_GetStreamCpuLoad(_stream);
-
-    /// <summary>Set when the worker failed; the stream then outputs silence.</summary>
+    /// <summary>Set when the worker failed; the output then plays silence.</summary>
     public Exception? WorkerError { get; private set; }
 
     public LiveLatency Latency { get; private set; } = new(0, 0, 0, 0);
 
-    public bool IsActive => _stream != 0 && Pa_IsStreamActive(_stream) == 1;
-
-    /// <summary>Opens and starts the stream; throws <see cref="AudioDeviceException"/> with a readable reason, never hangs past the start timeout.</summary>
+    /// <summary>Opens and starts both streams; throws <see cref="AudioDeviceException"/> with a readable reason, never hangs past the start timeout.</summary>
     public void Start()
     {
-        if (_stream != 0) throw new InvalidOperationException("already started");
+        if (_inStream != 0 || _outStream != 0) throw new InvalidOperationException("already started");
         _self = GCHandle.Alloc(this);
-        _out.WriteSilence(_targetInFlight); // the ring delay: constant from here on
-        _worker = new Thread(WorkerLoop) { Name = "rtdenoise-worker", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        _out.WriteSilence((int)Math.Round(_targetInFlight)); // the buffering delay: constant from here on
+        _worker = new Thread(WorkerLoop) { Name = "rtdenoise-worker", IsBackground = true, Priority = ThreadPriority.Highest };
         _worker.Start();
 
         var open = Task.Run(OpenAndStart);
         if (!open.Wait(_o.StartTimeout))
-            throw new AudioDeviceException($"the audio device did not start within {_o.StartTimeout.TotalSeconds:0.#} s (is the audio server responding?)");
+            throw new AudioDeviceException($"the audio devices did not start within {_o.StartTimeout.TotalSeconds:0.#} s (is the audio server responding?)");
         if (open.Exception is { } ex) throw ex.InnerException ?? ex;
-        _stream = open.Result;
 
-        var info = Pa_GetStreamInfo(_stream);
+        var inInfo = Pa_GetStreamInfo(_inStream);
+        var outInfo = Pa_GetStreamInfo(_outStream);
         double algorithmic = _processor.LatencySamples / (double)_processor.SampleRate
             + _toModel.DelayOutputSamples / _toModel.OutputRate + _fromModel.DelayOutputSamples / _fromModel.OutputRate;
-        Latency = new LiveLatency(info is null ? 0 : info->InputLatency, info is null ? 0 : info->OutputLatency,
-            _targetInFlight / (double)_o.SampleRate, algorithmic);
+        Latency = new LiveLatency(inInfo is null ? 0 : inInfo->InputLatency, outInfo is null ? 0 : outInfo->OutputLatency,
+            _targetInFlight / _o.OutputRate, algorithmic);
     }
 
-    private nint OpenAndStart()
+    private void OpenAndStart()
     {
+        nint self = GCHandle.ToIntPtr(_self);
         var inParams = new PaStreamParameters
         {
             Device = _o.Input.Index, ChannelCount = 1, SampleFormat = (nuint)SampleFormatFloat32,
@@ -140,60 +146,83 @@ public sealed unsafe class LiveEngine : IDisposable
             Device = _o.Output.Index, ChannelCount = _outChannels, SampleFormat = (nuint)SampleFormatFloat32,
             SuggestedLatency = _o.SuggestedLatencySeconds > 0 ? _o.SuggestedLatencySeconds : _o.Output.DefaultLowOutputLatency,
         };
-        int supported = IsFormatSupported(inParams, outParams, _o.SampleRate);
-        if (supported != 0)
-            throw new AudioDeviceException($"'{_o.Input.Name}' → '{_o.Output.Name}' refuses mono float at {_o.SampleRate} Hz: {ErrorText(supported)}");
-        var self = GCHandle.ToIntPtr(_self);
-        var (err, stream) = NativeProcess.WithSilencedStderr(() => Open(inParams, outParams, _o.SampleRate, _o.FramesPerBuffer, self));
-        if (err != 0) throw new AudioDeviceException($"cannot open '{_o.Input.Name}' → '{_o.Output.Name}' at {_o.SampleRate} Hz: {ErrorText(err)}");
-        err = Pa_StartStream(stream);
-        if (err != 0)
-        {
-            Pa_CloseStream(stream);
-            throw new AudioDeviceException($"cannot start the audio stream: {ErrorText(err)}");
-        }
-        return stream;
+        int framesOut = (int)Math.Round(_o.FramesPerBuffer * _outPerIn);
+        if (IsFormatSupported(inParams, null, _o.InputRate) is var e1 and not 0)
+            throw new AudioDeviceException($"input '{_o.Input.Name}' refuses mono float at {_o.InputRate} Hz: {ErrorText(e1)}");
+        if (IsFormatSupported(null, outParams, _o.OutputRate) is var e2 and not 0)
+            throw new AudioDeviceException($"output '{_o.Output.Name}' refuses {_outChannels}-channel float at {_o.OutputRate} Hz: {ErrorText(e2)}");
+
+        var (err, inStream) = NativeProcess.WithSilencedStderr(() => Open(inParams, null, _o.InputRate, _o.FramesPerBuffer, self));
+        if (err != 0) throw new AudioDeviceException($"cannot open input '{_o.Input.Name}' at {_o.InputRate} Hz: {ErrorText(err)}");
+        _inStream = inStream;
+        (err, var outStream) = NativeProcess.WithSilencedStderr(() => Open(null, outParams, _o.OutputRate, framesOut, self));
+        if (err != 0) throw new AudioDeviceException($"cannot open output '{_o.Output.Name}' at {_o.OutputRate} Hz: {ErrorText(err)}");
+        _outStream = outStream;
+        // Output first: it plays the primed silence while capture starts filling.
+        if ((err = Pa_StartStream(_outStream)) != 0) throw new AudioDeviceException($"cannot start output '{_o.Output.Name}': {ErrorText(err)}");
+        if ((err = Pa_StartStream(_inStream)) != 0) throw new AudioDeviceException($"cannot start input '{_o.Input.Name}': {ErrorText(err)}");
     }
 
-    private static int IsFormatSupported(PaStreamParameters input, PaStreamParameters output, double rate) =>
-        Pa_IsFormatSupported(&input, &output, rate);
-
-    private static (int Error, nint Stream) Open(PaStreamParameters input, PaStreamParameters output, double rate, int frames, nint user)
+    private static int IsFormatSupported(PaStreamParameters? input, PaStreamParameters? output, double rate)
     {
+        PaStreamParameters i = input.GetValueOrDefault(), o = output.GetValueOrDefault();
+        return Pa_IsFormatSupported(input.HasValue ? &i : null, output.HasValue ? &o : null, rate);
+    }
+
+    private static (int Error, nint Stream) Open(PaStreamParameters? input, PaStreamParameters? output, double rate, int frames, nint user)
+    {
+        PaStreamParameters i = input.GetValueOrDefault(), o = output.GetValueOrDefault();
         nint stream;
-        int err = Pa_OpenStream(&stream, &input, &output, rate, (nuint)frames, (nuint)StreamFlagClipOff, &OnAudioCallback, (void*)user);
+        int err = input.HasValue
+            ? Pa_OpenStream(&stream, &i, null, rate, (nuint)frames, (nuint)StreamFlagClipOff, &OnInputCallback, (void*)user)
+            : Pa_OpenStream(&stream, null, &o, rate, (nuint)frames, (nuint)StreamFlagClipOff, &OnOutputCallback, (void*)user);
         return (err, stream);
     }
 
     [UnmanagedCallersOnly]
-    private static int OnAudioCallback(void* input, void* output, nuint frames, PaStreamCallbackTimeInfo* time, nuint status, void* user)
+    private static int OnInputCallback(void* input, void* output, nuint frames, PaStreamCallbackTimeInfo* time, nuint status, void* user)
     {
-        var engine = Unsafe.As<LiveEngine>(GCHandle.FromIntPtr((nint)user).Target!);
-        engine.OnAudio((float*)input, (float*)output, (int)frames, (ulong)status);
+        Unsafe.As<LiveEngine>(GCHandle.FromIntPtr((nint)user).Target!).OnInput((float*)input, (int)frames, (ulong)status);
         return CallbackContinue;
     }
 
-    /// <summary>The real-time part: copies only. Bounded work, no allocation, lock, I/O or throw.</summary>
-    private void OnAudio(float* input, float* output, int frames, ulong status)
+    [UnmanagedCallersOnly]
+    private static int OnOutputCallback(void* input, void* output, nuint frames, PaStreamCallbackTimeInfo* time, nuint status, void* user)
+    {
+        Unsafe.As<LiveEngine>(GCHandle.FromIntPtr((nint)user).Target!).OnOutput((float*)output, (int)frames, (ulong)status);
+        return CallbackContinue;
+    }
+
+    /// <summary>Capture callback: meter and copy into the input ring. Bounded work, no allocation, lock, I/O or throw.</summary>
+    private void OnInput(float* input, int frames, ulong status)
     {
         if ((status & StatusInputOverflow) != 0) Interlocked.Increment(ref _deviceInputOverflows);
-        if ((status & StatusOutputUnderflow) != 0) Interlocked.Increment(ref _deviceOutputUnderflows);
-        Interlocked.Increment(ref _callbacks);
+        Interlocked.Increment(ref _inCallbacks);
         Interlocked.Add(ref _framesIn, frames);
+        if (input is null)
+        {
+            if (_in.WriteSilence(frames) < frames) Interlocked.Increment(ref _ringOverruns);
+            return;
+        }
+        var span = new ReadOnlySpan<float>(input, frames);
+        InputMeter.Add(span);
+        int written = _in.Write(span);
+        if (written < frames)
+        {
+            Interlocked.Increment(ref _ringOverruns);
+        }
+    }
 
+    /// <summary>Playback callback: copy from the output ring (silence when it ran dry) and fan out to the channels.</summary>
+    private void OnOutput(float* output, int frames, ulong status)
+    {
+        if ((status & StatusOutputUnderflow) != 0 && _primed) Interlocked.Increment(ref _deviceOutputUnderflows);
+        Interlocked.Increment(ref _outCallbacks);
         var scratch = _callbackScratch.AsSpan();
         for (int done = 0; done < frames;)
         {
             int n = Math.Min(frames - done, scratch.Length);
             var chunk = scratch[..n];
-            if (input is not null)
-            {
-                var inSpan = new ReadOnlySpan<float>(input + done, n);
-                InputMeter.Add(inSpan);
-                if (_in.Write(inSpan) < n) Interlocked.Increment(ref _ringOverruns);
-            }
-            else if (_in.WriteSilence(n) < n) Interlocked.Increment(ref _ringOverruns);
-
             int got = _out.Read(chunk);
             if (got < n)
             {
@@ -203,7 +232,7 @@ public sealed unsafe class LiveEngine : IDisposable
             OutputMeter.Add(chunk);
             if (output is not null)
             {
-                float* o = (float*)output + (long)done * _outChannels;
+                float* o = output + (long)done * _outChannels;
                 if (_outChannels == 1) chunk.CopyTo(new Span<float>(o, n));
                 else for (int i = 0; i < n; i++) { o[2 * i] = chunk[i]; o[2 * i + 1] = chunk[i]; }
             }
@@ -218,8 +247,10 @@ public sealed unsafe class LiveEngine : IDisposable
         var modelIn = new float[_toModel.MaxOutput(block)];
         var modelOut = new float[modelIn.Length];
         var deviceOut = new float[_fromModel.MaxOutput(modelIn.Length)];
-        double blockSeconds = block / (double)_o.SampleRate;
-        int tolerance = _o.FramesPerBuffer + block;
+        double blockSeconds = block / (double)_o.InputRate;
+        double tolerance = (_o.FramesPerBuffer + block) * (1 + _outPerIn);
+        var window = new double[32];
+        int windowCount = 0;
         try
         {
             while (!_stopWorker)
@@ -234,42 +265,66 @@ public sealed unsafe class LiveEngine : IDisposable
                 var produced = deviceOut.AsSpan(0, d);
                 SampleGuard.Sanitize(produced);
                 double load = Stopwatch.GetElapsedTime(t0).TotalSeconds / blockSeconds;
-                Volatile.Write(ref _workerLoad, _workerLoad == 0 ? load : 0.95 * _workerLoad + 0.05 * load);
+                Volatile.Write(ref _workerLoad, _workerLoad == 0 ? load : 0.98 * _workerLoad + 0.02 * load);
 
                 _out.Write(produced);
                 _recordIn?.Write(inBlock);
                 _recordOut?.Write(produced);
-                _primed = true;
+                if (!_primed && Interlocked.Read(ref _inCallbacks) > 0) _primed = true;
 
-                // Keep the samples in flight at the target so the delay stays what we reported.
-                int inFlight = _in.Count + _out.Count;
-                if (inFlight > _targetInFlight + tolerance)
-                {
-                    _in.Skip(inFlight - _targetInFlight);
-                    Interlocked.Increment(ref _resyncs);
-                }
-                else if (inFlight < _targetInFlight - tolerance)
-                {
-                    _out.WriteSilence(_targetInFlight - inFlight);
-                    Interlocked.Increment(ref _resyncs);
-                }
+                KeepDelayConstant(window, ref windowCount, tolerance);
             }
         }
         catch (Exception e)
         {
-            WorkerError = e; // the callback keeps running and plays silence; the command reports and stops
+            WorkerError = e; // the output keeps running and plays silence; the command reports and stops
         }
     }
 
-    /// <summary>Stops the stream (abort: immediate), then the worker. Safe to call twice.</summary>
+    /// <summary>
+    /// Keeps the frames in flight (input ring + output ring) at the target, so the delay stays what was
+    /// reported. Every under-run (the playback callback invented silence) raises the delay of what
+    /// follows, every over-run (capture dropped input) lowers it, and so does drift between two device
+    /// clocks; the fill is corrected by dropping input or inserting silence when the smallest (or
+    /// largest) fill over the last blocks stays off target by more than the tolerance, so that callback
+    /// bursts are not mistaken for a change of delay.
+    /// </summary>
+    private void KeepDelayConstant(double[] window, ref int windowCount, double tolerance)
+    {
+        window[windowCount++ % window.Length] = _in.Count * _outPerIn + _out.Count;
+        if (windowCount < window.Length) return;
+        double min = System.Numerics.Tensors.TensorPrimitives.Min<double>(window), max = System.Numerics.Tensors.TensorPrimitives.Max<double>(window);
+        if (min > _targetInFlight + tolerance)
+        {
+            _in.Skip((int)((min - _targetInFlight) / _outPerIn));
+            Interlocked.Increment(ref _resyncs);
+            windowCount = 0;
+        }
+        else if (max < _targetInFlight - tolerance)
+        {
+            _out.WriteSilence((int)(_targetInFlight - max));
+            Interlocked.Increment(ref _resyncs);
+            windowCount = 0;
+        }
+    }
+
+    /// <summary>Stops both streams (abort: immediate), then the worker. Safe to call twice; never blocks for long.</summary>
     public void Stop()
     {
-        if (_stream != 0)
+        if (_inStream != 0 || _outStream != 0)
         {
-            var s = _stream;
-            var stop = Task.Run(() => { Pa_AbortStream(s); Pa_CloseStream(s); });
-            if (stop.Wait(TimeSpan.FromSeconds(2))) { _stream = 0; if (_self.IsAllocated) _self.Free(); }
-            // else: the host API hung; keep the handle alive (the callback may still run) and let the process exit.
+            nint a = _inStream, b = _outStream;
+            var stop = Task.Run(() =>
+            {
+                if (a != 0) { Pa_AbortStream(a); Pa_CloseStream(a); }
+                if (b != 0) { Pa_AbortStream(b); Pa_CloseStream(b); }
+            });
+            if (stop.Wait(TimeSpan.FromSeconds(2)))
+            {
+                _inStream = _outStream = 0;
+                if (_self.IsAllocated) _self.Free();
+            }
+            // else: the host API hung; keep the handle alive (a callback may still run) and let the process exit.
         }
         _stopWorker = true;
         _worker?.Join(TimeSpan.FromSeconds(1));

@@ -1,0 +1,59 @@
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Host.Cli;
+using RealtimeDenoise.Models;
+using RealtimeDenoise.Streaming;
+
+namespace RealtimeDenoise.Host.Pipeline;
+
+/// <summary>Model options shared by `denoise` and `live` (--model, --backend, --device, --ort-lib).</summary>
+public sealed record ModelChoice(string? ModelDirectory, InferenceBackend Backend, ExecutionDevice Device, string? OrtLibrary)
+{
+    public const string Help =
+        "  --model DIR           model package folder (default: the embedded model)\n" +
+        "  --backend B           auto | managed | onnx (default auto)\n" +
+        "  --device D            cpu | cuda (default cpu; cuda needs --backend onnx and a CUDA ONNX Runtime)\n" +
+        "  --ort-lib PATH        ONNX Runtime native library (default: $RTDENOISE_ORT_LIBRARY)\n";
+
+    public static ModelChoice Parse(CommandLineArgs args) => new(
+        args.Option("--model"),
+        args.Enum("--backend", InferenceBackend.Auto),
+        args.Enum("--device", ExecutionDevice.Cpu),
+        args.Option("--ort-lib") ?? Environment.GetEnvironmentVariable("RTDENOISE_ORT_LIBRARY"));
+
+    public IVarianceModel Load()
+    {
+        if (ModelDirectory is not null && !Directory.Exists(ModelDirectory))
+            throw new UsageException($"Model folder '{ModelDirectory}' does not exist.");
+        if (Device == ExecutionDevice.Cuda && Backend == InferenceBackend.Managed)
+            throw new UsageException("--device cuda needs --backend onnx (or auto).");
+        try
+        {
+            return ModelPackage.Load(ModelDirectory, new ModelLoadOptions(Backend, Device, OrtLibrary));
+        }
+        catch (NotImplementedException e)
+        {
+            throw new EnhancerUnavailableException($"the speech model runtime is not available in this build ({e.Message})");
+        }
+    }
+}
+
+/// <summary>The enhancer (or the model it needs) is not part of this build yet.</summary>
+public sealed class EnhancerUnavailableException(string message) : InvalidOperationException(message);
+
+/// <summary>Builds enhancers; the hosts go through it so tests can substitute a processor with known behaviour.</summary>
+public static class EnhancerFactory
+{
+    public static IStreamProcessor CreateStreaming(ModelChoice model)
+    {
+        var m = model.Load();
+        try { return Denoiser.CreateStreaming(m); }
+        catch (NotImplementedException e) { throw new EnhancerUnavailableException($"the streaming enhancer is not available in this build ({e.Message})"); }
+    }
+
+    public static IEnhancer CreateOffline(ModelChoice model)
+    {
+        var m = model.Load();
+        try { return Denoiser.CreateOffline(m); }
+        catch (NotImplementedException e) { throw new EnhancerUnavailableException($"the offline enhancer is not available in this build ({e.Message})"); }
+    }
+}
