@@ -165,6 +165,16 @@ public sealed class WaveFileReader : IDisposable
         return reader.Format.Channels == 1 ? interleaved : ChannelMixer.DownmixToMono(interleaved, reader.Format.Channels);
     }
 
+    /// <summary>
+    /// Reads a whole (short) file downmixed to mono and resampled to <paramref name="sampleRate"/>,
+    /// time aligned with the original (see <see cref="Resampler.ResampleAligned"/>).
+    /// </summary>
+    public static float[] ReadMono(string path, int sampleRate)
+    {
+        float[] mono = ReadMono(path, out int fileRate);
+        return Resampler.ResampleAligned(mono, fileRate, sampleRate);
+    }
+
     /// <summary>Reads from the current position to the end into one interleaved array.</summary>
     public float[] ReadToEndInterleaved()
     {

@@ -189,3 +189,31 @@ public class WaveFileWriterTests
         Assert.Equal([0f, 0f], clip.ToMono());
     }
 }
+
+public class ReadMonoTests
+{
+    [Fact]
+    public void ReadMonoDownmixesAndResamples()
+    {
+        using var dir = new TempFolder();
+        string path = dir.File("st.wav");
+        const int rate = 48000, frames = 4800;
+        var left = new float[frames];
+        var right = new float[frames];
+        for (int i = 0; i < frames; i++)
+        {
+            left[i] = (float)(0.4 * Math.Sin(2 * Math.PI * 1000 * i / rate));
+            right[i] = (float)(0.2 * Math.Sin(2 * Math.PI * 1000 * i / rate));
+        }
+        WaveFileWriter.WriteAll(path, new[] { left, right }, WaveFormat.Float32(rate, 2));
+
+        float[] native = WaveFileReader.ReadMono(path, out int fileRate);
+        Assert.Equal(rate, fileRate);
+        for (int i = 0; i < frames; i++) Assert.Equal(0.5f * (left[i] + right[i]), native[i], 1e-7f);
+
+        float[] at16k = WaveFileReader.ReadMono(path, 16000);
+        Assert.Equal(1600, at16k.Length);
+        for (int n = 400; n < 1200; n++) // away from the edges: the 1 kHz sine at 0.3, sampled at 16 kHz
+            Assert.Equal(0.3 * Math.Sin(2 * Math.PI * 1000 * n / 16000), at16k[n], 1e-4);
+    }
+}
