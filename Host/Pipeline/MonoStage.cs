@@ -23,8 +23,8 @@ public abstract class MonoStage(ISampleSink next) : ISampleSink
 
 }
 
-/// <summary>Collects a channel's final output (a FIFO the file writer drains), cut to an exact total length.</summary>
-public sealed class SampleCollector(long expectedTotal) : ISampleSink
+/// <summary>Collects a channel's final output (a FIFO the file writer drains), cut to an exact total length when one is given.</summary>
+public sealed class SampleCollector(long? expectedTotal = null) : ISampleSink
 {
     private float[] _buffer = new float[8192];
     private int _start, _count;
@@ -36,7 +36,7 @@ public sealed class SampleCollector(long expectedTotal) : ISampleSink
 
     public void Push(ReadOnlySpan<float> samples)
     {
-        long room = expectedTotal - _accepted;
+        long room = (expectedTotal ?? long.MaxValue) - _accepted;
         if (room <= 0) return;
         if (samples.Length > room) samples = samples[..(int)room];
         if (_start + _count + samples.Length > _buffer.Length)
@@ -54,7 +54,7 @@ public sealed class SampleCollector(long expectedTotal) : ISampleSink
     /// <summary>Pads with zeros up to the expected length (only a stage's rounding can leave it short).</summary>
     public void Finish()
     {
-        if (_accepted < expectedTotal) Push(new float[(int)(expectedTotal - _accepted)]);
+        if (expectedTotal is { } total && _accepted < total) Push(new float[(int)(total - _accepted)]);
         Finished = true;
     }
 
