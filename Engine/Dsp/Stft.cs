@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace RealtimeDenoise.Dsp;
 
 /// <summary>
@@ -5,23 +7,22 @@ namespace RealtimeDenoise.Dsp;
 /// Frame n covers samples [n·hop − (n_fft − hop), n·hop + hop), i.e. the signal is padded with
 /// n_fft − hop zeros in front, so that every sample is covered by the full set of overlapping
 /// frames; <see cref="Synthesize"/> returns a signal aligned with the input (zero delay).
-/// The streaming form produces the same samples, <see cref="StftConfig.LatencySamples"/> later.
+/// <see cref="StreamingStft"/> produces the same samples, <see cref="StreamingStft.LatencySamples"/> later.
 /// </summary>
 public sealed class Stft
 {
     private readonly RealFft _fft;
-    private readonly float[] _window;
+    private readonly float[] _analysisWindow, _synthesisWindow;
     private readonly float[] _frame;
-    private readonly float _synthesisScale;
 
     public Stft(StftConfig config)
     {
         config.Validate();
         Config = config;
         _fft = new RealFft(config.FftSize);
-        _window = Window.SqrtHann(config.FftSize);
+        _analysisWindow = StftWindows.Analysis(config.FftSize);
+        _synthesisWindow = StftWindows.Synthesis(config.FftSize, config.HopSize);
         _frame = new float[config.FftSize];
-        _synthesisScale = 1f / Window.OverlapGain(_window, _window, config.HopSize);
     }
 
     public StftConfig Config { get; }
@@ -29,24 +30,15 @@ public sealed class Stft
     /// <summary>Frames produced for a signal of <paramref name="samples"/> samples: ⌈(samples + n_fft − hop)/hop⌉.</summary>
     public int FrameCount(int samples)
     {
+        if (samples < 0) throw new ArgumentOutOfRangeException(nameof(samples), $"Sample count must be ≥ 0, got {samples}.");
         int padded = samples + Config.FftSize - Config.HopSize;
         return (padded + Config.HopSize - 1) / Config.HopSize;
     }
 
     public Spectrogram Analyze(ReadOnlySpan<float> signal)
     {
-        int n = Config.FftSize, hop = Config.HopSize, lead = n - hop;
         var spec = new Spectrogram(FrameCount(signal.Length), Config.Bins);
-        for (int t = 0; t < spec.Frames; t++)
-        {
-            int start = t * hop - lead;
-            for (int i = 0; i < n; i++)
-            {
-                int s = start + i;
-                _frame[i] = (uint)s < (uint)signal.Length ? signal[s] * _window[i] : 0f;
-            }
-            _fft.Forward(_frame, spec.RealFrame(t), spec.ImagFrame(t));
-        }
+        for (int t = 0; t < spec.Frames; t++) AnalyzeFrame(signal, t, spec.RealFrame(t), spec.ImagFrame(t));
         return spec;
     }
 
@@ -54,18 +46,57 @@ public sealed class Stft
     public float[] Synthesize(Spectrogram spec, int samples)
     {
         if (spec.Bins != Config.Bins) throw new ArgumentException($"Spectrogram has {spec.Bins} bins, STFT expects {Config.Bins}.");
-        int n = Config.FftSize, hop = Config.HopSize, lead = n - hop;
+        if (samples < 0) throw new ArgumentOutOfRangeException(nameof(samples), $"Sample count must be ≥ 0, got {samples}.");
         var output = new float[samples];
-        for (int t = 0; t < spec.Frames; t++)
-        {
-            _fft.Inverse(spec.RealFrame(t), spec.ImagFrame(t), _frame);
-            int start = t * hop - lead;
-            for (int i = 0; i < n; i++)
-            {
-                int s = start + i;
-                if ((uint)s < (uint)samples) output[s] += _frame[i] * _window[i] * _synthesisScale;
-            }
-        }
+        for (int t = 0; t < spec.Frames; t++) SynthesizeFrame(spec.RealFrame(t), spec.ImagFrame(t), t, output);
         return output;
+    }
+
+    /// <summary>
+    /// Analysis → <paramref name="processor"/> → synthesis of a whole signal, output aligned with the input.
+    /// The processor sees frames 0..F−1 followed by k silent frames (k = its lookahead) that flush its history,
+    /// exactly as it would in <see cref="StreamingStft"/> fed the signal followed by silence.
+    /// A null processor is identity. The processor is <see cref="ISpectralProcessor.Reset"/> first.
+    /// </summary>
+    public float[] Process(ReadOnlySpan<float> signal, ISpectralProcessor? processor)
+    {
+        var spec = Analyze(signal);
+        if (processor is null) return Synthesize(spec, signal.Length);
+        int k = processor.LookaheadFrames;
+        if (k < 0) throw new ArgumentException($"Spectral processor lookahead must be ≥ 0 frames, got {k}.", nameof(processor));
+        processor.Reset();
+        var processed = new Spectrogram(spec.Frames, spec.Bins);
+        var silence = new float[spec.Bins];
+        var discardRe = new float[spec.Bins];
+        var discardIm = new float[spec.Bins];
+        for (int t = 0; t < spec.Frames + k; t++)
+        {
+            bool real = t < spec.Frames;
+            bool keep = t >= k;
+            processor.ProcessFrame(
+                real ? spec.RealFrame(t) : silence, real ? spec.ImagFrame(t) : silence,
+                keep ? processed.RealFrame(t - k) : discardRe, keep ? processed.ImagFrame(t - k) : discardIm);
+        }
+        return Synthesize(processed, signal.Length);
+    }
+
+    private void AnalyzeFrame(ReadOnlySpan<float> signal, int t, Span<float> real, Span<float> imag)
+    {
+        int n = Config.FftSize, start = t * Config.HopSize - (n - Config.HopSize);
+        int lo = Math.Max(0, -start), hi = Math.Min(n, signal.Length - start);
+        if (lo > 0 || hi < n) Array.Clear(_frame);
+        if (hi > lo)
+            TensorPrimitives.Multiply(signal.Slice(start + lo, hi - lo), _analysisWindow.AsSpan(lo, hi - lo), _frame.AsSpan(lo, hi - lo));
+        _fft.Forward(_frame, real, imag);
+    }
+
+    private void SynthesizeFrame(ReadOnlySpan<float> real, ReadOnlySpan<float> imag, int t, Span<float> output)
+    {
+        int n = Config.FftSize, start = t * Config.HopSize - (n - Config.HopSize);
+        int lo = Math.Max(0, -start), hi = Math.Min(n, output.Length - start);
+        if (hi <= lo) return;
+        _fft.Inverse(real, imag, _frame);
+        var dest = output.Slice(start + lo, hi - lo);
+        TensorPrimitives.MultiplyAdd(_frame.AsSpan(lo, hi - lo), _synthesisWindow.AsSpan(lo, hi - lo), dest, dest);
     }
 }

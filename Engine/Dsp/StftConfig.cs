@@ -14,10 +14,12 @@ public readonly record struct StftConfig(int FftSize, int HopSize, int SampleRat
     public int Bins => FftSize / 2 + 1;
 
     /// <summary>
-    /// Algorithmic latency of the streaming analysis/synthesis pair in samples: a sample leaves the
-    /// overlap-add only once every frame that covers it has been synthesised, i.e. n_fft − hop samples later.
+    /// Algorithmic latency of <see cref="StreamingStft"/> without lookahead, in samples: n_fft − 1.
+    /// The last frame covering a sample ends up to n_fft − 1 samples after it, and a stream that returns one
+    /// sample per sample received (any block size, down to 1) must wait for that frame. (n_fft − hop is only
+    /// reached by the last sample of each hop.) A processor with k frames of lookahead adds k·hop.
     /// </summary>
-    public int LatencySamples => FftSize - HopSize;
+    public int LatencySamples => FftSize - 1;
 
     /// <summary>Throws a clear error when the geometry cannot reconstruct perfectly.</summary>
     public void Validate()

@@ -1,6 +1,6 @@
 using RealtimeDenoise.Dsp;
 
-namespace RealtimeDenoise.Engine.Tests;
+namespace RealtimeDenoise.Engine.Tests.Dsp;
 
 public class RealFftTests
 {

@@ -1,0 +1,122 @@
+using RealtimeDenoise.Dsp;
+
+namespace RealtimeDenoise.Engine.Tests.Dsp;
+
+/// <summary>Signals, error measures and small spectral processors shared by the DSP tests.</summary>
+internal static class DspTestKit
+{
+    public static float[] Noise(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    public static float[] Sine(int length, double frequency, int sampleRate, double amplitude = 0.5)
+    {
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(amplitude * Math.Sin(2 * Math.PI * frequency * i / sampleRate));
+        return x;
+    }
+
+    /// <summary>max |expected − actual| / max |expected| over the spans (same length).</summary>
+    public static double RelativeError(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double err = 0, peak = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            err = Math.Max(err, Math.Abs((double)expected[i] - actual[i]));
+            peak = Math.Max(peak, Math.Abs((double)expected[i]));
+        }
+        Assert.True(peak > 0, "reference signal is silent");
+        return err / peak;
+    }
+
+    /// <summary>Feeds <paramref name="input"/> followed by enough silence to flush, in blocks of the given sizes (cycled).</summary>
+    public static float[] Stream(StreamingStft stft, ReadOnlySpan<float> input, int[] blockSizes)
+    {
+        var padded = new float[input.Length + stft.LatencySamples];
+        input.CopyTo(padded);
+        var output = new float[padded.Length];
+        int pos = 0, b = 0;
+        while (pos < padded.Length)
+        {
+            int m = Math.Min(blockSizes[b++ % blockSizes.Length], padded.Length - pos);
+            stft.Process(padded.AsSpan(pos, m), output.AsSpan(pos, m));
+            pos += m;
+        }
+        return output;
+    }
+
+    public static int[] RandomBlockSizes(int seed, int max)
+    {
+        var rng = new Random(seed);
+        var sizes = new int[64];
+        for (int i = 0; i < sizes.Length; i++) sizes[i] = rng.Next(0, max + 1); // 0 included: empty calls must be harmless
+        return sizes;
+    }
+}
+
+/// <summary>Multiplies every bin f by gain[f] (real mask), no lookahead.</summary>
+internal sealed class GainMaskProcessor(float[] gain) : ISpectralProcessor
+{
+    public int LookaheadFrames => 0;
+    public int Calls { get; private set; }
+
+    public void ProcessFrame(ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag)
+    {
+        Calls++;
+        for (int f = 0; f < gain.Length; f++)
+        {
+            outReal[f] = inReal[f] * gain[f];
+            outImag[f] = inImag[f] * gain[f];
+        }
+    }
+
+    public void Reset() => Calls = 0;
+}
+
+/// <summary>
+/// Outputs frame t − k, scaled per bin by a gain that depends on frame t's magnitude (i.e. on the future),
+/// the way a lookahead enhancer would. Keeps a k-frame history; allocation-free after construction.
+/// </summary>
+internal sealed class LookaheadGainProcessor : ISpectralProcessor
+{
+    private readonly float[][] _re, _im;
+    private int _next;
+
+    public LookaheadGainProcessor(int bins, int lookahead)
+    {
+        LookaheadFrames = lookahead;
+        _re = new float[lookahead + 1][];
+        _im = new float[lookahead + 1][];
+        for (int i = 0; i <= lookahead; i++) { _re[i] = new float[bins]; _im[i] = new float[bins]; }
+    }
+
+    public int LookaheadFrames { get; }
+    /// <summary>When false the output is frame t − k unchanged (a pure k-hop delay).</summary>
+    public bool ApplyGain { get; init; } = true;
+
+    public void ProcessFrame(ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag)
+    {
+        inReal.CopyTo(_re[_next]);
+        inImag.CopyTo(_im[_next]);
+        int oldest = (_next + 1) % _re.Length;
+        for (int f = 0; f < inReal.Length; f++)
+        {
+            float g = ApplyGain ? 1f / (1f + inReal[f] * inReal[f] + inImag[f] * inImag[f]) : 1f;
+            outReal[f] = _re[oldest][f] * g;
+            outImag[f] = _im[oldest][f] * g;
+        }
+        _next = oldest;
+    }
+
+    public void Reset()
+    {
+        foreach (var a in _re) Array.Clear(a);
+        foreach (var a in _im) Array.Clear(a);
+        _next = 0;
+    }
+}
