@@ -55,10 +55,12 @@ public sealed unsafe class LiveEngine : IDisposable
     private volatile bool _stopWorker;
     private volatile bool _bypass;
     private volatile bool _primed;
+    private volatile bool _stopping;
+    private long _processedFrames;
     private bool _disposed;
 
     private long _inCallbacks, _outCallbacks, _framesIn;
-    private long _deviceInputOverflows, _deviceOutputUnderflows, _ringOverruns, _ringUnderruns, _resyncs;
+    private long _deviceInputOverflows, _deviceOutputUnderflows, _ringOverruns, _ringUnderruns, _resyncs, _startupXruns;
     private double _workerLoad;
 
     public LiveEngine(LiveEngineOptions options, IStreamProcessor processor, IRateConverter toModel, IRateConverter fromModel,
@@ -101,7 +103,8 @@ public sealed unsafe class LiveEngine : IDisposable
 
     public string XrunDetail =>
         $"device in-overflow {Interlocked.Read(ref _deviceInputOverflows)}, device out-underflow {Interlocked.Read(ref _deviceOutputUnderflows)}, " +
-        $"ring overrun {Interlocked.Read(ref _ringOverruns)}, ring underrun {Interlocked.Read(ref _ringUnderruns)}, resyncs {Interlocked.Read(ref _resyncs)}";
+        $"ring overrun {Interlocked.Read(ref _ringOverruns)}, ring underrun {Interlocked.Read(ref _ringUnderruns)}, resyncs {Interlocked.Read(ref _resyncs)}; " +
+        $"{Interlocked.Read(ref _startupXruns)} more during start-up";
 
     /// <summary>Worker time per block over block duration (exponential average).</summary>
     public double WorkerLoad => Volatile.Read(ref _workerLoad);
@@ -116,6 +119,7 @@ public sealed unsafe class LiveEngine : IDisposable
     {
         if (_inStream != 0 || _outStream != 0) throw new InvalidOperationException("already started");
         _self = GCHandle.Alloc(this);
+        WarmUpCallbacks();
         _out.WriteSilence((int)Math.Round(_targetInFlight)); // the buffering delay: constant from here on
         _worker = new Thread(WorkerLoop) { Name = "rtdenoise-worker", IsBackground = true, Priority = ThreadPriority.Highest };
         _worker.Start();
@@ -131,6 +135,25 @@ public sealed unsafe class LiveEngine : IDisposable
             + _toModel.DelayOutputSamples / _toModel.OutputRate + _fromModel.DelayOutputSamples / _fromModel.OutputRate;
         Latency = new LiveLatency(inInfo is null ? 0 : inInfo->InputLatency, outInfo is null ? 0 : outInfo->OutputLatency,
             _targetInFlight / _o.OutputRate, algorithmic);
+    }
+
+    /// <summary>
+    /// Runs both callbacks once on scratch buffers so they are compiled before the first real callback
+    /// (JIT on the audio thread would cost the first buffers), then undoes their effects.
+    /// </summary>
+    private void WarmUpCallbacks()
+    {
+        var scratch = new float[256 * _outChannels];
+        fixed (float* p = scratch)
+        {
+            OnInput(p, 256, 0);
+            OnOutput(p, 256, 0);
+        }
+        _in.Skip(_in.Count);
+        _out.Skip(_out.Count);
+        _inCallbacks = _outCallbacks = _framesIn = _startupXruns = 0;
+        InputMeter.TakeDb();
+        OutputMeter.TakeDb();
     }
 
     private void OpenAndStart()
@@ -193,30 +216,28 @@ public sealed unsafe class LiveEngine : IDisposable
         return CallbackContinue;
     }
 
+    private bool Counting => _primed && !_stopping;
+
     /// <summary>Capture callback: meter and copy into the input ring. Bounded work, no allocation, lock, I/O or throw.</summary>
     private void OnInput(float* input, int frames, ulong status)
     {
-        if ((status & StatusInputOverflow) != 0) Interlocked.Increment(ref _deviceInputOverflows);
+        if ((status & StatusInputOverflow) != 0) Interlocked.Increment(ref Counting ? ref _deviceInputOverflows : ref _startupXruns);
         Interlocked.Increment(ref _inCallbacks);
         Interlocked.Add(ref _framesIn, frames);
         if (input is null)
         {
-            if (_in.WriteSilence(frames) < frames) Interlocked.Increment(ref _ringOverruns);
+            if (_in.WriteSilence(frames) < frames) Interlocked.Increment(ref Counting ? ref _ringOverruns : ref _startupXruns);
             return;
         }
         var span = new ReadOnlySpan<float>(input, frames);
         InputMeter.Add(span);
-        int written = _in.Write(span);
-        if (written < frames)
-        {
-            Interlocked.Increment(ref _ringOverruns);
-        }
+        if (_in.Write(span) < frames) Interlocked.Increment(ref Counting ? ref _ringOverruns : ref _startupXruns);
     }
 
     /// <summary>Playback callback: copy from the output ring (silence when it ran dry) and fan out to the channels.</summary>
     private void OnOutput(float* output, int frames, ulong status)
     {
-        if ((status & StatusOutputUnderflow) != 0 && _primed) Interlocked.Increment(ref _deviceOutputUnderflows);
+        if ((status & StatusOutputUnderflow) != 0) Interlocked.Increment(ref Counting ? ref _deviceOutputUnderflows : ref _startupXruns);
         Interlocked.Increment(ref _outCallbacks);
         var scratch = _callbackScratch.AsSpan();
         for (int done = 0; done < frames;)
@@ -227,7 +248,7 @@ public sealed unsafe class LiveEngine : IDisposable
             if (got < n)
             {
                 chunk[got..].Clear();
-                if (_primed) Interlocked.Increment(ref _ringUnderruns);
+                Interlocked.Increment(ref Counting ? ref _ringUnderruns : ref _startupXruns);
             }
             OutputMeter.Add(chunk);
             if (output is not null)
@@ -270,7 +291,8 @@ public sealed unsafe class LiveEngine : IDisposable
                 _out.Write(produced);
                 _recordIn?.Write(inBlock);
                 _recordOut?.Write(produced);
-                if (!_primed && Interlocked.Read(ref _inCallbacks) > 0) _primed = true;
+                // Start-up (streams filling their buffers, first callbacks) lasts until half a second of input went through.
+                if (!_primed && (_processedFrames += block) >= _o.InputRate / 2) _primed = true;
 
                 KeepDelayConstant(window, ref windowCount, tolerance);
             }
@@ -308,9 +330,46 @@ public sealed unsafe class LiveEngine : IDisposable
         }
     }
 
+    private long _lastIn = -1, _lastOut = -1;
+    private TimeSpan _inSince, _outSince;
+
+    /// <summary>Streams restarted after they stopped calling back.</summary>
+    public int Restarts { get; private set; }
+
+    /// <summary>
+    /// Watchdog, called periodically by the host (not on the audio path): a stream whose callbacks stopped
+    /// for <paramref name="stall"/> is restarted (ALSA/PulseAudio streams can stall after an xrun under
+    /// heavy load); one that stays silent for <paramref name="fatal"/> means the device is gone.
+    /// Returns null while healthy, else the reason to give up.
+    /// </summary>
+    public string? CheckHealth(TimeSpan now, TimeSpan stall, TimeSpan fatal)
+    {
+        long i = InputCallbacks, o = OutputCallbacks;
+        if (i != _lastIn) { _lastIn = i; _inSince = now; }
+        if (o != _lastOut) { _lastOut = o; _outSince = now; }
+        foreach (var (stream, since, name, started) in new[] { (_inStream, _inSince, "input", i > 0), (_outStream, _outSince, "output", o > 0) })
+        {
+            var silent = now - since;
+            if (silent > fatal)
+                return started
+                    ? $"the {name} device stopped delivering audio for {silent.TotalSeconds:0.#} s (unplugged, or the audio server went away)"
+                    : $"the {name} device did not deliver any audio within {silent.TotalSeconds:0.#} s of starting";
+            // A stream that ran and then stopped calling back is restarted once per stall.
+            if (started && silent > stall && stream != 0 && (silent - stall).TotalMilliseconds < 60)
+            {
+                var restart = Task.Run(() => { Pa_AbortStream(stream); return Pa_StartStream(stream); });
+                if (!restart.Wait(TimeSpan.FromSeconds(2)) || restart.Result != 0)
+                    return $"the {name} stream stalled and could not be restarted";
+                Restarts++;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Stops both streams (abort: immediate), then the worker. Safe to call twice; never blocks for long.</summary>
     public void Stop()
     {
+        _stopping = true; // from here on, the callbacks no longer count xruns (one stream stops before the other)
         if (_inStream != 0 || _outStream != 0)
         {
             nint a = _inStream, b = _outStream;

@@ -110,7 +110,7 @@ public sealed class LiveCommand : ICommand
             engine.Stop();
             var (inFrames, outFrames) = recorder?.Finish() ?? (0, 0);
             Console.Error.WriteLine(
-                $"live: stopped after {elapsed.TotalSeconds:0.0} s; xruns={engine.Xruns} ({engine.XrunDetail}); worker_cpu={engine.WorkerLoad * 100:0.0}%; " +
+                $"live: stopped after {elapsed.TotalSeconds:0.0} s; xruns={engine.Xruns} ({engine.XrunDetail}); restarts={engine.Restarts}; worker_cpu={engine.WorkerLoad * 100:0.0}%; " +
                 $"attenuation={view.OverallAttenuationDb:0.0}dB; latency_ms={lat.Total * 1000:0.0}");
             if (recordPaths is not null)
                 Console.Error.WriteLine($"live: recorded {inFrames / (double)rate:0.0} s to {recordPaths[0]} and {outFrames / (double)outRate:0.0} s to {recordPaths[1]}");
@@ -145,8 +145,6 @@ public sealed class LiveCommand : ICommand
         var clock = Stopwatch.StartNew();
         var statusEvery = TimeSpan.FromMilliseconds(interactive ? 250 : 1000);
         var nextStatus = statusEvery;
-        long lastCallbacks = -1;
-        var lastProgress = TimeSpan.Zero;
         int result = ExitCodes.Ok;
         while (true)
         {
@@ -166,12 +164,10 @@ public sealed class LiveCommand : ICommand
                 result = ExitCodes.Error;
                 break;
             }
-            long callbacks = engine.Callbacks;
-            if (callbacks != lastCallbacks) { lastCallbacks = callbacks; lastProgress = elapsed; }
-            else if (elapsed - lastProgress > TimeSpan.FromSeconds(2))
+            if (engine.CheckHealth(elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)) is { } fatal)
             {
                 view.EndLine();
-                Console.Error.WriteLine("rtdenoise live: audio device error: the device stopped delivering audio for 2 s (unplugged, or the audio server went away).");
+                Console.Error.WriteLine($"rtdenoise live: audio device error: {fatal}.");
                 result = ExitCodes.Error;
                 break;
             }

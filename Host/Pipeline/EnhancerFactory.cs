@@ -24,6 +24,8 @@ public sealed record ModelChoice(string? ModelDirectory, InferenceBackend Backen
     {
         if (ModelDirectory is not null && !Directory.Exists(ModelDirectory))
             throw new UsageException($"Model folder '{ModelDirectory}' does not exist.");
+        if (ModelDirectory is null && !ModelPackage.HasEmbeddedDefault)
+            throw new EnhancerUnavailableException("no default model is embedded in this build; give a model package with --model DIR");
         if (Device == ExecutionDevice.Cuda && Backend == InferenceBackend.Managed)
             throw new UsageException("--device cuda needs --backend onnx (or auto).");
         try
