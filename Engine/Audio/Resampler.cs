@@ -11,11 +11,17 @@ namespace RealtimeDenoise.Audio;
 /// with ≥ 80 dB attenuation (designed for 96 dB), so nothing aliases or images above it.
 /// <para>
 /// Streaming: <see cref="Process"/> accepts blocks of any size and the output does not depend
-/// on how the input was split; it allocates nothing after construction. The stream is delayed by
-/// exactly <see cref="DelayInputSamples"/> input samples (the filter's half length): output sample
-/// n estimates the input at time n·from/to − <see cref="DelayInputSamples"/> (in input samples).
-/// <see cref="ResampleAligned"/> removes that delay for whole signals. Equal rates pass through
-/// unchanged with no delay. Mono; run one instance per channel.
+/// on how the input was split; it allocates nothing after construction. Two timings:
+/// <list type="bullet">
+/// <item>causal (constructor): output starts at once and is delayed by exactly
+/// <see cref="DelayInputSamples"/> input samples (the filter's half length): output sample n
+/// estimates the input at time n·from/to − DelayInputSamples. For live audio.</item>
+/// <item>aligned (<see cref="CreateAligned"/>): output sample n estimates the input at time
+/// n·from/to; the first outputs wait for DelayInputSamples of look-ahead, and
+/// <see cref="Flush"/> at the end brings the total to round(inputLength·to/from). For files; it
+/// gives exactly what <see cref="ResampleAligned"/> gives for the whole signal.</item>
+/// </list>
+/// Equal rates pass through unchanged with no delay. Mono; run one instance per channel.
 /// </para>
 /// </summary>
 public sealed class Resampler
@@ -39,12 +45,18 @@ public sealed class Resampler
     private int _filled;
     private int _windowStart; // buffer index of the oldest input sample the next output needs
     private int _phase;       // polyphase branch of the next output
+    private readonly bool _aligned;
+    private long _inputCount;  // since Reset: Flush needs it to know how many outputs are owed
+    private long _outputCount;
 
-    /// <summary>Creates a converter from <paramref name="fromRate"/> to <paramref name="toRate"/> Hz.</summary>
+    /// <summary>Creates a causal converter from <paramref name="fromRate"/> to <paramref name="toRate"/> Hz (delayed by <see cref="DelayInputSamples"/>).</summary>
     public Resampler(int fromRate, int toRate)
         : this(fromRate, toRate, alignToInput: false)
     {
     }
+
+    /// <summary>Creates a converter whose output is time aligned with its input (no delay; look-ahead instead).</summary>
+    public static Resampler CreateAligned(int fromRate, int toRate) => new(fromRate, toRate, alignToInput: true);
 
     private Resampler(int fromRate, int toRate, bool alignToInput)
     {
@@ -52,6 +64,7 @@ public sealed class Resampler
         ArgumentOutOfRangeException.ThrowIfLessThan(toRate, 1);
         FromRate = fromRate;
         ToRate = toRate;
+        _aligned = alignToInput;
         int g = Gcd(fromRate, toRate);
         _up = toRate / g;
         _down = fromRate / g;
@@ -71,7 +84,8 @@ public sealed class Resampler
         double lengthInInputSamples = (DesignAttenuationDb - 7.95) / (2.285 * 2 * Math.PI * transitionHz / fromRate);
         int half = (int)Math.Ceiling(lengthInInputSamples / 2); // D: half length in input samples
         DelayInputSamples = half;
-        _taps = 2 * half + 1;
+        // 2D + 1 taps, padded with zeros at the oldest end to whole SIMD vectors (no scalar tail in Dot).
+        _taps = (2 * half + 1 + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
         if ((long)_up * _taps > MaxTableSize)
             throw new ArgumentException($"rate ratio {toRate}/{fromRate} reduces to {_up}/{_down}: too many polyphase branches");
 
@@ -80,7 +94,7 @@ public sealed class Resampler
         double cutoff = (1 - (1 - PassbandEdge) / 2) * lowRate / 2 / ((double)fromRate * _up); // cycles per prototype sample
         double i0Beta = BesselI0(beta);
         _coefficients = new float[_up * _taps];
-        var sums = new double[_up];
+        double total = 0;
         var proto = new double[_up * _taps];
         for (int phase = 0; phase < _up; phase++)
         {
@@ -94,19 +108,22 @@ public sealed class Resampler
                 double r = t / center;
                 double window = BesselI0(beta * Math.Sqrt(Math.Max(0, 1 - r * r))) / i0Beta;
                 proto[phase * _taps + j] = sinc * window;
-                sums[phase] += proto[phase * _taps + j];
+                total += proto[phase * _taps + j];
             }
         }
         // Unit DC gain overall: the L branches together sum to L (zero-stuffing costs a factor L).
-        double total = sums.Sum();
         for (int i = 0; i < proto.Length; i++) _coefficients[i] = (float)(proto[i] * _up / total);
 
         _buffer = new float[_taps + ChunkSamples];
-        Reset(alignToInput);
+        Reset();
     }
 
     public int FromRate { get; }
+
     public int ToRate { get; }
+
+    /// <summary>True for a converter made by <see cref="CreateAligned"/>.</summary>
+    public bool IsAligned => _aligned;
 
     /// <summary>toRate / fromRate in lowest terms: L (numerator).</summary>
     public int UpFactor => _up;
@@ -128,8 +145,50 @@ public sealed class Resampler
     /// <summary>Most output samples one <see cref="Process"/> call on <paramref name="inputLength"/> samples can produce.</summary>
     public int MaxOutputLength(int inputLength) => (int)(((long)inputLength * _up + _down - 1) / _down) + 1;
 
-    /// <summary>Clears the history: the next input starts a new stream.</summary>
-    public void Reset() => Reset(alignToInput: false);
+    /// <summary>Most output samples <see cref="Flush"/> can produce.</summary>
+    public int MaxFlushLength => IsIdentity ? 0 : (int)Math.Ceiling(DelayOutputSamples) + 2;
+
+    /// <summary>Clears the history: the next input starts a new stream (same timing as before).</summary>
+    public void Reset()
+    {
+        _inputCount = 0;
+        _outputCount = 0;
+        if (IsIdentity) return;
+        // The buffer starts with T − 1 zeros standing for the input before the stream began.
+        Array.Clear(_buffer);
+        _filled = _taps - 1;
+        // The first output needs the input sample at prototype time `offset`: 0 for the causal
+        // stream, D·L (the filter centre) for the aligned one.
+        long offset = _aligned ? (long)DelayInputSamples * _up : 0;
+        _windowStart = (int)(offset / _up);
+        _phase = (int)(offset % _up);
+    }
+
+    /// <summary>
+    /// Ends the stream: feeds silence through the filter and writes the outputs still owed, so
+    /// that the total output is round(input·to/from) samples (aligned) or that plus the delay
+    /// rounded, round(DelayOutputSamples) (causal). <paramref name="output"/> must hold
+    /// <see cref="MaxFlushLength"/> samples. Call <see cref="Reset"/> before reusing. Allocation free.
+    /// </summary>
+    public int Flush(Span<float> output)
+    {
+        long target = (_inputCount * _up * 2 + _down) / (2L * _down);
+        if (!_aligned) target += (long)Math.Round(DelayOutputSamples);
+        int owed = (int)Math.Max(0, target - _outputCount);
+        if (owed > output.Length)
+            throw new ArgumentException($"output holds {output.Length} samples, {owed} are owed", nameof(output));
+        int written = 0;
+        while (written < owed)
+        {
+            // Silence after the input, a chunk at a time; Drain stops when the window passes the buffer end.
+            int n = _buffer.Length - _filled;
+            _buffer.AsSpan(_filled, n).Clear();
+            _filled += n;
+            written += Drain(output[written..], owed - written);
+        }
+        _outputCount += written;
+        return written;
+    }
 
     /// <summary>
     /// Converts a block; returns the number of samples written to <paramref name="output"/>, which
@@ -139,9 +198,11 @@ public sealed class Resampler
     {
         if (output.Length < MaxOutputLength(input.Length) && !(IsIdentity && output.Length >= input.Length))
             throw new ArgumentException($"output holds {output.Length} samples, up to {MaxOutputLength(input.Length)} may be produced", nameof(output));
+        _inputCount += input.Length;
         if (IsIdentity)
         {
             input.CopyTo(output);
+            _outputCount += input.Length;
             return input.Length;
         }
 
@@ -152,8 +213,9 @@ public sealed class Resampler
             input[..n].CopyTo(_buffer.AsSpan(_filled));
             _filled += n;
             input = input[n..];
-            written += Drain(output[written..]);
+            written += Drain(output[written..], int.MaxValue);
         }
+        _outputCount += written;
         return written;
     }
 
@@ -163,47 +225,20 @@ public sealed class Resampler
     /// </summary>
     public static float[] ResampleAligned(ReadOnlySpan<float> input, int fromRate, int toRate)
     {
-        var resampler = new Resampler(fromRate, toRate, alignToInput: true);
+        var resampler = CreateAligned(fromRate, toRate);
         if (resampler.IsIdentity) return input.ToArray();
-        long wanted = ((long)input.Length * resampler._up * 2 + resampler._down) / (2L * resampler._down);
-        var output = new float[wanted];
-        var scratch = new float[resampler.MaxOutputLength(ChunkSamples)];
-        int filled = 0;
-        // Feed the input, then zeros until the filter has produced every wanted sample.
-        Span<float> zeros = stackalloc float[256];
-        zeros.Clear();
-        int fed = 0;
-        while (filled < wanted)
-        {
-            ReadOnlySpan<float> block = fed < input.Length ? input.Slice(fed, Math.Min(ChunkSamples, input.Length - fed)) : zeros;
-            fed += block.Length;
-            int n = resampler.Process(block, scratch);
-            int take = (int)Math.Min(n, wanted - filled);
-            scratch.AsSpan(0, take).CopyTo(output.AsSpan(filled));
-            filled += take;
-        }
-        return output;
+        var output = new float[resampler.MaxOutputLength(input.Length) + resampler.MaxFlushLength];
+        int n = resampler.Process(input, output);
+        n += resampler.Flush(output.AsSpan(n));
+        return n == output.Length ? output : output[..n];
     }
 
-    private void Reset(bool alignToInput)
-    {
-        if (IsIdentity) return;
-        // The buffer starts with T − 1 zeros standing for the input before the stream began.
-        Array.Clear(_buffer);
-        _filled = _taps - 1;
-        // The first output needs the input sample at prototype time `offset`: 0 for the causal
-        // stream, D·L (the filter centre) for the aligned one-shot conversion.
-        long offset = alignToInput ? (long)DelayInputSamples * _up : 0;
-        _windowStart = (int)(offset / _up);
-        _phase = (int)(offset % _up);
-    }
-
-    private int Drain(Span<float> output)
+    private int Drain(Span<float> output, int limit)
     {
         int written = 0;
         ReadOnlySpan<float> coefficients = _coefficients;
         ReadOnlySpan<float> buffer = _buffer;
-        while (_windowStart + _taps <= _filled)
+        while (_windowStart + _taps <= _filled && written < limit)
         {
             output[written++] = Dot(coefficients.Slice(_phase * _taps, _taps), buffer.Slice(_windowStart, _taps));
             _windowStart += _stepWhole;

@@ -210,6 +210,7 @@ public sealed class WaveFileReader : IDisposable
         if (got < 12) throw Bad($"truncated header ({got} bytes)");
         string form = FourCc(head[8..], 4);
         if (form != "WAVE") throw Bad($"RIFF file but not WAVE (form type {Printable(form)})");
+        long declaredEnd = 8L + BinaryPrimitives.ReadUInt32LittleEndian(head[4..]);
 
         long? length = _stream.CanSeek ? _stream.Length : null;
         WaveFormat? format = null;
@@ -267,6 +268,12 @@ public sealed class WaveFileReader : IDisposable
         if (length is long fileLength)
         {
             long available = Math.Max(0, fileLength - dataStart);
+            if (dataBytes == 0 && !rf64 && declaredEnd <= dataStart && available > 0)
+            {
+                // A writer that never finalised its header (crash, killed recorder): the audio runs to the end.
+                Warn($"header not finalised (RIFF and data sizes left at 0); reading the {available} bytes up to the end of the file");
+                dataBytes = available;
+            }
             if (dataBytes > available)
             {
                 Warn($"data chunk declares {dataBytes} bytes but the file holds only {available}; reading what exists");

@@ -40,6 +40,7 @@ public sealed class WaveFileWriter : IDisposable
             throw new IOException($"{Path}: already exists (not overwritten)");
 
         string folder = System.IO.Path.GetDirectoryName(Path) ?? ".";
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{Path}: folder {folder} does not exist");
         TempPath = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(Path)}.{Guid.NewGuid():N}.tmp");
         _stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
         _dither = new TpdfDither(_options.DitherSeed);

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace RealtimeDenoise.Dsp;
 
 /// <summary>
@@ -27,7 +29,9 @@ public sealed class Spectrogram
     public void Power(Span<float> destination)
     {
         if (destination.Length < Real.Length) throw new ArgumentException("Destination is shorter than the spectrogram.");
-        for (int i = 0; i < Real.Length; i++) destination[i] = Real[i] * Real[i] + Imag[i] * Imag[i];
+        var d = destination[..Real.Length];
+        TensorPrimitives.Multiply(Real, Real, d);
+        TensorPrimitives.MultiplyAdd(Imag, Imag, d, d);
     }
 
     public float[] Power()

@@ -6,8 +6,9 @@ namespace RealtimeDenoise.Dsp;
 /// Whole-signal STFT analysis and overlap-add synthesis with periodic sqrt-Hann windows.
 /// Frame n covers samples [n·hop − (n_fft − hop), n·hop + hop), i.e. the signal is padded with
 /// n_fft − hop zeros in front, so that every sample is covered by the full set of overlapping
-/// frames; <see cref="Synthesize"/> returns a signal aligned with the input (zero delay).
+/// frames; <see cref="Synthesize(Spectrogram, int)"/> returns a signal aligned with the input (zero delay).
 /// <see cref="StreamingStft"/> produces the same samples, <see cref="StreamingStft.LatencySamples"/> later.
+/// The overloads that take a destination do not allocate. Not thread-safe (one scratch frame per instance).
 /// </summary>
 public sealed class Stft
 {
@@ -38,18 +39,37 @@ public sealed class Stft
     public Spectrogram Analyze(ReadOnlySpan<float> signal)
     {
         var spec = new Spectrogram(FrameCount(signal.Length), Config.Bins);
-        for (int t = 0; t < spec.Frames; t++) AnalyzeFrame(signal, t, spec.RealFrame(t), spec.ImagFrame(t));
+        Analyze(signal, spec);
         return spec;
+    }
+
+    /// <summary>Analyses into <paramref name="destination"/>, which must have exactly <see cref="FrameCount"/> frames.</summary>
+    public void Analyze(ReadOnlySpan<float> signal, Spectrogram destination)
+    {
+        int frames = FrameCount(signal.Length);
+        if (destination.Bins != Config.Bins || destination.Frames != frames)
+            throw new ArgumentException($"Destination spectrogram is {destination.Frames}×{destination.Bins}, a {signal.Length}-sample signal needs {frames}×{Config.Bins}.", nameof(destination));
+        for (int t = 0; t < frames; t++) AnalyzeFrame(signal, t, destination.RealFrame(t), destination.ImagFrame(t));
     }
 
     /// <summary>Overlap-add resynthesis of <paramref name="samples"/> samples aligned with the analysed input.</summary>
     public float[] Synthesize(Spectrogram spec, int samples)
     {
-        if (spec.Bins != Config.Bins) throw new ArgumentException($"Spectrogram has {spec.Bins} bins, STFT expects {Config.Bins}.");
         if (samples < 0) throw new ArgumentOutOfRangeException(nameof(samples), $"Sample count must be ≥ 0, got {samples}.");
         var output = new float[samples];
-        for (int t = 0; t < spec.Frames; t++) SynthesizeFrame(spec.RealFrame(t), spec.ImagFrame(t), t, output);
+        Synthesize(spec, output);
         return output;
+    }
+
+    /// <summary>
+    /// Overlap-add resynthesis into <paramref name="output"/> (overwritten), aligned with the analysed input; frames that
+    /// reach beyond the output are cut off, missing frames count as silence.
+    /// </summary>
+    public void Synthesize(Spectrogram spec, Span<float> output)
+    {
+        if (spec.Bins != Config.Bins) throw new ArgumentException($"Spectrogram has {spec.Bins} bins, STFT expects {Config.Bins}.", nameof(spec));
+        output.Clear();
+        for (int t = 0; t < spec.Frames; t++) SynthesizeFrame(spec.RealFrame(t), spec.ImagFrame(t), t, output);
     }
 
     /// <summary>

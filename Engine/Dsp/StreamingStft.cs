@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace RealtimeDenoise.Dsp;
 
@@ -64,12 +65,23 @@ public sealed class StreamingStft
     /// <summary>The frame processor, or null for identity (pure analysis/resynthesis).</summary>
     public ISpectralProcessor? Processor => _processor;
 
-    /// <summary>Processes input.Length samples into output (same length; the spans may not overlap).</summary>
+    /// <summary>
+    /// Processes input.Length samples into output (same length). In-place use (input and output the same memory)
+    /// is allowed: each input chunk is consumed before its output is written. Other partial overlaps are not.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0 code in a live stream's first seconds
     public void Process(ReadOnlySpan<float> input, Span<float> output)
     {
         if (output.Length != input.Length)
             throw new ArgumentException($"Output length {output.Length} ≠ input length {input.Length}.", nameof(output));
         int done = 0;
+        if (input.Length == 1 && _fill + 1 < _hop)
+        {
+            // Sample-by-sample callers: skip the span copies.
+            _input[_lead + _fill] = input[0];
+            output[0] = _ready[++_fill];
+            return;
+        }
         while (done < input.Length)
         {
             int m = Math.Min(input.Length - done, _hop - _fill);
@@ -102,6 +114,7 @@ public sealed class StreamingStft
     }
 
     /// <summary>Analyses the newest n_fft samples, runs the processor, overlap-adds and hands out one completed hop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no tier-0 code in a live stream's first seconds
     private void ProcessHop()
     {
         TensorPrimitives.Multiply(_input, _analysisWindow, _frame);

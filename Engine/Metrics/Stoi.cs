@@ -1,10 +1,11 @@
+using RealtimeDenoise.Audio;
 using RealtimeDenoise.Dsp;
 
 namespace RealtimeDenoise.Metrics;
 
 /// <summary>
 /// Short-Time Objective Intelligibility (Taal, Hendriks, Heusdens, Jensen, IEEE TASLP 2011), following the
-/// authors' reference implementation: resample to 10 kHz; 256-sample Hann frames (MATLAB <c>hanning</c>,
+/// authors' reference implementation: resample to 10 kHz (Engine/Audio <see cref="Resampler"/>, delay-compensated); 256-sample Hann frames (MATLAB <c>hanning</c>,
 /// i.e. without zero end points) with 50 % overlap; frames more than 40 dB below the loudest clean frame
 /// are removed from both signals; 512-point FFT; 15 one-third-octave bands from 150 Hz; 30-frame (384 ms)
 /// segments sliding one frame at a time; the processed envelope is normalised to the clean one and clipped
@@ -41,8 +42,8 @@ public static class Stoi
         if (!clean.ContainsAnyExcept(0f))
             throw new ArgumentException("STOI: the clean reference is silent (all zeros), so intelligibility is undefined.");
 
-        float[] x = StoiResampling.To10kHz(clean, sampleRate);
-        float[] y = StoiResampling.To10kHz(processed, sampleRate);
+        float[] x = Resampler.ResampleAligned(clean, sampleRate, SampleRate);
+        float[] y = Resampler.ResampleAligned(processed, sampleRate, SampleRate);
         (x, y) = RemoveSilentFrames(x, y);
 
         double[,] xBands = BandEnvelopes(x), yBands = BandEnvelopes(y); // [band, frame]

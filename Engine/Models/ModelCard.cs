@@ -33,6 +33,31 @@ public sealed class ModelCard
     [JsonPropertyName("exporter")] public string Exporter { get; set; } = "";
     [JsonPropertyName("notes")] public string? Notes { get; set; }
 
+    /// <summary>
+    /// A card whose structural fields (bins, n_fft, latent size, layer widths, activation, input transform)
+    /// describe <paramref name="weights"/>; the caller fills in the rest (name, training summary, …).
+    /// </summary>
+    public static ModelCard Describe(VaeWeights weights, int sampleRate = 16000, int hopSize = 0)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        int fft = (weights.Bins - 1) * 2;
+        var hidden = weights.EncoderHidden.Concat(weights.Decoder[..^1]).Select(l => l.Activation).Distinct().ToArray();
+        return new ModelCard
+        {
+            SampleRate = sampleRate,
+            FftSize = fft,
+            HopSize = hopSize > 0 ? hopSize : Math.Max(1, fft / 4),
+            Bins = weights.Bins,
+            LatentDim = weights.LatentDim,
+            EncoderHidden = [.. weights.EncoderHidden.Select(l => l.Outputs)],
+            DecoderHidden = [.. weights.Decoder[..^1].Select(l => l.Outputs)],
+            Activation = (hidden.Length > 0 ? hidden[0] : Models.Activation.Tanh).ToString().ToLowerInvariant(),
+            InputTransform = weights.Input.Log ? "log" : "none",
+            InputEpsilon = weights.Input.Epsilon,
+            InputStandardized = weights.Input.Mean is not null || weights.Input.Std is not null,
+        };
+    }
+
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);

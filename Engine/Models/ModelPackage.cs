@@ -58,11 +58,16 @@ public static class ModelPackage
     }
 
     /// <summary>Loads a package (null: the embedded default) for inference with the chosen backend.</summary>
-    public static IVarianceModel Load(string? directory, ModelLoadOptions? options = null)
+    public static IVarianceModel Load(string? directory, ModelLoadOptions? options = null) => Load(PackageSource.Open(directory), options);
+
+    /// <summary>Loads a package held in memory (ONNX Runtime then creates its sessions from the bytes).</summary>
+    public static IVarianceModel Load(byte[] encoderOnnx, byte[] decoderOnnx, string cardJson, ModelLoadOptions? options = null) =>
+        Load(PackageSource.FromMemory(encoderOnnx, decoderOnnx, System.Text.Encoding.UTF8.GetBytes(cardJson)), options);
+
+    private static IVarianceModel Load(PackageSource source, ModelLoadOptions? options)
     {
         options ??= new ModelLoadOptions();
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), $"Threads must be at least 1, got {options.Threads}.");
-        var source = PackageSource.Open(directory);
         var (weights, card, encoderBytes, decoderBytes) = ReadAll(source);
         switch (options.Backend)
         {
@@ -77,10 +82,10 @@ public static class ModelPackage
                 {
                     return OrtVarianceModel.Create(source, card, encoderBytes, decoderBytes, options);
                 }
-                catch (OrtLibraryNotFoundException e)
+                catch (OrtLibraryNotFoundException e) when (options.Device != ExecutionDevice.Cuda)
                 {
+                    // CUDA needs ONNX Runtime, so only CPU/Auto requests may fall back to the managed backend.
                     options.Notice?.Invoke($"ONNX Runtime not available ({e.Message}); using the managed backend.");
-                    if (options.Device == ExecutionDevice.Cuda) throw;
                     return new ManagedVarianceModel(weights, card, options.Threads);
                 }
             default:
@@ -98,9 +103,7 @@ public static class ModelPackage
     /// <summary>Reads a package from ONNX bytes held in memory (e.g. a model downloaded or generated at run time).</summary>
     public static (VaeWeights Weights, ModelCard Card) ReadWeights(byte[] encoderOnnx, byte[] decoderOnnx, string cardJson)
     {
-        var card = ModelCard.FromJson(cardJson, CardFile);
-        var weights = ParseWeights(encoderOnnx, decoderOnnx, EncoderFile, DecoderFile);
-        ModelCardCheck.CheckWeights(card, weights, CardFile, EncoderFile, DecoderFile);
+        var (weights, card, _, _) = ReadAll(PackageSource.FromMemory(encoderOnnx, decoderOnnx, System.Text.Encoding.UTF8.GetBytes(cardJson)));
         return (weights, card);
     }
 

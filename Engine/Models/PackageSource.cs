@@ -10,14 +10,28 @@ internal sealed class PackageSource
 {
     private const string ResourcePrefix = "RealtimeDenoise.Models.Default.";
 
-    private PackageSource(string? directory) => Directory = directory;
+    private readonly Dictionary<string, byte[]>? _memory;
+    private readonly string _memoryLabel;
 
-    /// <summary>The folder, or null for the embedded default.</summary>
+    private PackageSource(string? directory, Dictionary<string, byte[]>? memory = null, string memoryLabel = "embedded")
+    {
+        Directory = directory;
+        _memory = memory;
+        _memoryLabel = memoryLabel;
+    }
+
+    /// <summary>The folder, or null for an embedded or in-memory package.</summary>
     public string? Directory { get; }
 
-    public bool IsEmbedded => Directory is null;
+    public string Label => Directory ?? (_memory is null ? "embedded default model" : "in-memory model package");
 
-    public string Label => Directory ?? "embedded default model";
+    /// <summary>A package held in memory (e.g. generated or downloaded at run time); files are named "memory:NAME".</summary>
+    public static PackageSource FromMemory(byte[] encoder, byte[] decoder, byte[] card) => new(null, new Dictionary<string, byte[]>
+    {
+        [Onnx.VaeOnnx.EncoderFile] = encoder,
+        [Onnx.VaeOnnx.DecoderFile] = decoder,
+        [Onnx.VaeOnnx.CardFile] = card,
+    }, "memory");
 
     /// <summary>A folder, or (null) the embedded default; fails clearly when no default was embedded at build time.</summary>
     public static PackageSource Open(string? directory)
@@ -29,7 +43,7 @@ internal sealed class PackageSource
             if (missing.Length > 0)
                 throw new InvalidDataException(
                     $"No default model is embedded in {typeof(PackageSource).Assembly.GetName().Name} (missing: {string.Join(", ", missing)}; " +
-                    "models/default/ did not exist when it was built). Give a model package folder instead (e.g. --model models/NAME).");
+                    "models/default/ did not exist when it was built). Give a model package folder instead (e.g. models/NAME).");
             return new PackageSource(null);
         }
         if (!System.IO.Directory.Exists(directory))
@@ -38,13 +52,14 @@ internal sealed class PackageSource
     }
 
     /// <summary>How a file of this package is named in messages: its path, or "embedded:NAME".</summary>
-    public string Describe(string file) => Directory is null ? "embedded:" + file : Path.Combine(Directory, file);
+    public string Describe(string file) => Directory is null ? _memoryLabel + ":" + file : Path.Combine(Directory, file);
 
     /// <summary>The file's path on disk, or null when it is embedded.</summary>
     public string? PathOf(string file) => Directory is null ? null : Path.Combine(Directory, file);
 
     public byte[] ReadBytes(string file)
     {
+        if (_memory is not null) return _memory[file];
         if (Directory is null)
         {
             using var stream = typeof(PackageSource).Assembly.GetManifestResourceStream(ResourcePrefix + file)

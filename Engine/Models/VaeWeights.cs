@@ -46,4 +46,37 @@ public sealed class VaeWeights
 
     public int Bins => EncoderHidden.Length > 0 ? EncoderHidden[0].Inputs : EncoderMu.Inputs;
     public int LatentDim => EncoderMu.Outputs;
+
+    /// <summary>
+    /// Random weights (Glorot-uniform, zero biases) with the given layer widths: a training start and a
+    /// stand-in for benchmarks. Deterministic for a given <paramref name="seed"/>.
+    /// </summary>
+    public static VaeWeights CreateRandom(int bins, int latentDim, int[] encoderHidden, int[] decoderHidden, Activation activation, int seed, EncoderInputTransform? input = null)
+    {
+        var rng = new Random(seed);
+        DenseLayer Layer(int inputs, int outputs, Activation a)
+        {
+            float limit = MathF.Sqrt(6f / (inputs + outputs));
+            var w = new float[inputs * outputs];
+            for (int i = 0; i < w.Length; i++) w[i] = (float)(rng.NextDouble() * 2 - 1) * limit;
+            return new DenseLayer(inputs, outputs, a, w);
+        }
+        var encoder = new List<DenseLayer>();
+        int width = bins;
+        foreach (int h in encoderHidden) { encoder.Add(Layer(width, h, activation)); width = h; }
+        var mu = Layer(width, latentDim, Activation.Identity);
+        var logVar = Layer(width, latentDim, Activation.Identity);
+        var decoder = new List<DenseLayer>();
+        width = latentDim;
+        foreach (int h in decoderHidden) { decoder.Add(Layer(width, h, activation)); width = h; }
+        decoder.Add(Layer(width, bins, Activation.Identity));
+        return new VaeWeights
+        {
+            Input = input ?? new EncoderInputTransform(Log: true, Epsilon: 1e-10f, Mean: null, Std: null),
+            EncoderHidden = [.. encoder],
+            EncoderMu = mu,
+            EncoderLogVar = logVar,
+            Decoder = [.. decoder],
+        };
+    }
 }

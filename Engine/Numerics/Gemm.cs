@@ -29,7 +29,31 @@ public static class Gemm
     }
 
     /// <summary>
-    /// Same as <see cref="Forward"/>, with blocks of rows spread over up to <paramref name="threads"/> threads
+    /// Y = X·Wᵀ + b with a packed matrix: the panel kernel (broadcast × panel, register tile of 4 rows × 2 vectors).
+    /// Measured faster than the dot-product kernel even for one row (decoder F=513, H=128, batch 1: ≈1.8 µs vs ≈2.9 µs
+    /// with AVX2 or AVX-512 on the dev machine). Without FMA it falls back to the portable path. No allocation.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, int rows, PackedMatrix w, Span<float> y)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        Validate(x, rows, w.Inputs, w.Weight, w.Bias, w.Outputs, y);
+        if (rows == 0) return;
+        unsafe
+        {
+            fixed (float* px = x, py = y, pw = w.Weight, pb = w.Bias, pp = w.Panel, ppb = w.PaddedBias)
+            {
+                if (!Fma.IsSupported)
+                    Run(px, rows, w.Inputs, pw, pb, w.Outputs, py);
+                else if (w.PanelWidth == 32 && Avx512F.IsSupported)
+                    RunPanels512(px, rows, w.Inputs, pp, ppb, w.Panels, w.Outputs, py);
+                else
+                    RunPanels256(px, rows, w.Inputs, pp, ppb, w.Panels, w.Outputs, py);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Same as <see cref="Forward(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float})"/>, with blocks of rows spread over up to <paramref name="threads"/> threads
     /// (thread-pool work; allocates a little per call, so keep it off real-time paths).
     /// </summary>
     public static void ForwardParallel(ReadOnlySpan<float> x, int rows, int inputs, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, int outputs, Span<float> y, int threads)
@@ -65,6 +89,8 @@ public static class Gemm
         if (y.Length < (long)rows * outputs) throw new ArgumentException($"Y has {y.Length} values, needs {rows}×{outputs}.", nameof(y));
     }
 
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Run(float* x, int rows, int k, float* w, float* b, int outputs, float* y)
     {
         if (!(Fma.IsSupported && Avx.IsSupported))
@@ -170,10 +196,151 @@ public static class Gemm
         return abcd.GetLower() + abcd.GetUpper();
     }
 
+    // Panel kernels: for each panel of P outputs, 4 rows at a time keep 8 vector accumulators
+    // (4 rows × 2 vectors), each step loading 2 panel vectors and broadcasting 4 X values.
+    // The panel (inputs × P floats) stays in L1 while the rows stream past it.
+
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RunPanels256(float* x, int rows, int k, float* panels, float* bias, int panelCount, int outputs, float* y)
+    {
+        const int P = 16;
+        float* tail = stackalloc float[P];
+        for (int p = 0; p < panelCount; p++)
+        {
+            float* wp = panels + (long)p * k * P;
+            int o0 = p * P, width = Math.Min(P, outputs - o0);
+            var b0 = Avx.LoadVector256(bias + o0);
+            var b1 = Avx.LoadVector256(bias + o0 + 8);
+            int r = 0;
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* x0 = x + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+                Vector256<float> a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+                float* wk = wp;
+                for (int i = 0; i < k; i++, wk += P)
+                {
+                    var w0 = Avx.LoadVector256(wk);
+                    var w1 = Avx.LoadVector256(wk + 8);
+                    var v = Vector256.Create(x0[i]);
+                    a00 = Fma.MultiplyAdd(v, w0, a00); a01 = Fma.MultiplyAdd(v, w1, a01);
+                    v = Vector256.Create(x1[i]);
+                    a10 = Fma.MultiplyAdd(v, w0, a10); a11 = Fma.MultiplyAdd(v, w1, a11);
+                    v = Vector256.Create(x2[i]);
+                    a20 = Fma.MultiplyAdd(v, w0, a20); a21 = Fma.MultiplyAdd(v, w1, a21);
+                    v = Vector256.Create(x3[i]);
+                    a30 = Fma.MultiplyAdd(v, w0, a30); a31 = Fma.MultiplyAdd(v, w1, a31);
+                }
+                float* y0 = y + (long)r * outputs + o0;
+                Store256(a00, a01, y0, width, tail);
+                Store256(a10, a11, y0 + outputs, width, tail);
+                Store256(a20, a21, y0 + 2 * outputs, width, tail);
+                Store256(a30, a31, y0 + 3 * outputs, width, tail);
+            }
+            for (; r < rows; r++)
+            {
+                float* x0 = x + (long)r * k;
+                Vector256<float> a0 = b0, a1 = b1;
+                float* wk = wp;
+                for (int i = 0; i < k; i++, wk += P)
+                {
+                    var v = Vector256.Create(x0[i]);
+                    a0 = Fma.MultiplyAdd(v, Avx.LoadVector256(wk), a0);
+                    a1 = Fma.MultiplyAdd(v, Avx.LoadVector256(wk + 8), a1);
+                }
+                Store256(a0, a1, y + (long)r * outputs + o0, width, tail);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store256(Vector256<float> a0, Vector256<float> a1, float* y, int width, float* tail)
+    {
+        if (width == 16)
+        {
+            a0.Store(y);
+            a1.Store(y + 8);
+            return;
+        }
+        // Last, partial panel: never write past the row (that would clobber the next row).
+        a0.Store(tail);
+        a1.Store(tail + 8);
+        for (int j = 0; j < width; j++) y[j] = tail[j];
+    }
+
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RunPanels512(float* x, int rows, int k, float* panels, float* bias, int panelCount, int outputs, float* y)
+    {
+        const int P = 32;
+        float* tail = stackalloc float[P];
+        for (int p = 0; p < panelCount; p++)
+        {
+            float* wp = panels + (long)p * k * P;
+            int o0 = p * P, width = Math.Min(P, outputs - o0);
+            var b0 = Vector512.Load(bias + o0);
+            var b1 = Vector512.Load(bias + o0 + 16);
+            int r = 0;
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* x0 = x + (long)r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+                Vector512<float> a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+                float* wk = wp;
+                for (int i = 0; i < k; i++, wk += P)
+                {
+                    var w0 = Vector512.Load(wk);
+                    var w1 = Vector512.Load(wk + 16);
+                    var v = Vector512.Create(x0[i]);
+                    a00 = Avx512F.FusedMultiplyAdd(v, w0, a00); a01 = Avx512F.FusedMultiplyAdd(v, w1, a01);
+                    v = Vector512.Create(x1[i]);
+                    a10 = Avx512F.FusedMultiplyAdd(v, w0, a10); a11 = Avx512F.FusedMultiplyAdd(v, w1, a11);
+                    v = Vector512.Create(x2[i]);
+                    a20 = Avx512F.FusedMultiplyAdd(v, w0, a20); a21 = Avx512F.FusedMultiplyAdd(v, w1, a21);
+                    v = Vector512.Create(x3[i]);
+                    a30 = Avx512F.FusedMultiplyAdd(v, w0, a30); a31 = Avx512F.FusedMultiplyAdd(v, w1, a31);
+                }
+                float* y0 = y + (long)r * outputs + o0;
+                Store512(a00, a01, y0, width, tail);
+                Store512(a10, a11, y0 + outputs, width, tail);
+                Store512(a20, a21, y0 + 2 * outputs, width, tail);
+                Store512(a30, a31, y0 + 3 * outputs, width, tail);
+            }
+            for (; r < rows; r++)
+            {
+                float* x0 = x + (long)r * k;
+                Vector512<float> a0 = b0, a1 = b1;
+                float* wk = wp;
+                for (int i = 0; i < k; i++, wk += P)
+                {
+                    var v = Vector512.Create(x0[i]);
+                    a0 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(wk), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(v, Vector512.Load(wk + 16), a1);
+                }
+                Store512(a0, a1, y + (long)r * outputs + o0, width, tail);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store512(Vector512<float> a0, Vector512<float> a1, float* y, int width, float* tail)
+    {
+        if (width == 32)
+        {
+            a0.Store(y);
+            a1.Store(y + 16);
+            return;
+        }
+        a0.Store(tail);
+        a1.Store(tail + 16);
+        for (int j = 0; j < width; j++) y[j] = tail[j];
+    }
+
     private static unsafe float Dot(float* a, float* b, int k) =>
         TensorPrimitives.Dot(new ReadOnlySpan<float>(a, k), new ReadOnlySpan<float>(b, k));
 
     /// <summary>Fallback without AVX2/FMA (e.g. Arm): one dot product per output, vectorised by TensorPrimitives.</summary>
+    // Fully optimised from the first call: tier-0 code of these loops is ~50× slower, which would hit real-time start-up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RunPortable(float* x, int rows, int k, float* w, float* b, int outputs, float* y)
     {
         for (int r = 0; r < rows; r++)

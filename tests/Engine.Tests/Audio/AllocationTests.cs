@@ -22,6 +22,10 @@ public class AllocationTests
         for (int i = 0; i < input.Length; i++) input[i] = MathF.Sin(i);
         var output = new float[r.MaxOutputLength(input.Length)];
         Assert.Equal(0, AllocatedBy(() => r.Process(input, output), 200));
+
+        var aligned = Resampler.CreateAligned(from, to);
+        var tail = new float[aligned.MaxFlushLength];
+        Assert.Equal(0, AllocatedBy(() => { aligned.Process(input, output); aligned.Flush(tail); aligned.Reset(); }, 50));
     }
 
     [Fact]

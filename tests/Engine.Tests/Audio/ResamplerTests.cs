@@ -218,6 +218,47 @@ public class ResamplerTests(ITestOutputHelper log)
         }
     }
 
+    [Theory]
+    [InlineData(48000, 16000), InlineData(16000, 48000), InlineData(44100, 16000), InlineData(16000, 44100), InlineData(22050, 32000)]
+    public void AlignedStreamingWithFlushEqualsOneShot(int from, int to)
+    {
+        var rng = new Random(from - to);
+        var x = new float[from / 3 + 17];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() - 0.5);
+        float[] expected = Resampler.ResampleAligned(x, from, to);
+        Assert.Equal((int)Math.Round((double)x.Length * to / from), expected.Length);
+
+        var r = Resampler.CreateAligned(from, to);
+        foreach (int block in new[] { 1, 13, 480, 4410, 9000 })
+        {
+            r.Reset();
+            var got = new List<float>();
+            var output = new float[Math.Max(r.MaxOutputLength(block), r.MaxFlushLength)];
+            for (int at = 0; at < x.Length; at += block)
+            {
+                int n = r.Process(x.AsSpan(at, Math.Min(block, x.Length - at)), output);
+                got.AddRange(output.AsSpan(0, n).ToArray());
+            }
+            int tail = r.Flush(output.AsSpan(0, r.MaxFlushLength));
+            got.AddRange(output.AsSpan(0, tail).ToArray());
+            Assert.True(expected.AsSpan().SequenceEqual(got.ToArray()), $"block {block}: {got.Count} samples differ from the one-shot {expected.Length}");
+        }
+    }
+
+    [Fact]
+    public void CausalFlushEmitsTheDelayedTail()
+    {
+        var r = new Resampler(16000, 48000);
+        var x = new float[1000];
+        x[^1] = 1; // last input sample: its filter response is still to come
+        var y = new float[r.MaxOutputLength(x.Length) + r.MaxFlushLength];
+        int n = r.Process(x, y);
+        n += r.Flush(y.AsSpan(n));
+        Assert.Equal(3000 + (int)r.DelayOutputSamples, n);
+        int peak = Array.IndexOf(y, y.AsSpan(0, n).ToArray().Max());
+        Assert.Equal(3 * 999 + (int)r.DelayOutputSamples, peak);
+    }
+
     [Fact]
     public void ResetStartsANewStream()
     {

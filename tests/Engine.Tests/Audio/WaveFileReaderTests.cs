@@ -126,6 +126,24 @@ public class WaveFileReaderTests
     }
 
     [Fact]
+    public void UnfinalisedHeaderIsReadToTheEndWithWarning()
+    {
+        // What a recorder that was killed before fixing its sizes leaves behind: both sizes still 0... or 36.
+        foreach (uint riffSize in new uint[] { 0, 36 })
+        {
+            var bytes = new WavBytes().RiffSize(riffSize).Fmt(1, 1, 16000, 16).Chunk("data", WavBytes.Pcm16(7, 8, 9), declaredSize: 0).ToArray();
+            using var r = Open(bytes, "crashed.wav");
+            Assert.Equal([7 / 32768f, 8 / 32768f, 9 / 32768f], ReadAll(r));
+            Assert.Contains(r.Warnings, w => w.Contains("crashed.wav") && w.Contains("not finalised"));
+        }
+        // A genuinely empty data chunk followed by another chunk inside the RIFF size stays empty.
+        var empty = new WavBytes().Fmt(1, 1, 16000, 16).Chunk("data", []).Chunk("LIST", new byte[4]).ToArray();
+        using var e = Open(empty);
+        Assert.Equal(0, e.TotalFrames);
+        Assert.Empty(e.Warnings);
+    }
+
+    [Fact]
     public void NonSeekableStreamThatEndsEarlyStopsAtLastWholeFrameWithWarning()
     {
         byte[] data = [.. WavBytes.Pcm16(1, 2, 3), 9];

@@ -169,6 +169,16 @@ public class WaveFileWriterTests
     }
 
     [Fact]
+    public void MissingFolderIsNamed()
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, "nope", "out.wav");
+        var e = Assert.Throws<DirectoryNotFoundException>(() => new WaveFileWriter(path, WaveFormat.Pcm16(16000)));
+        Assert.Contains(path, e.Message);
+        Assert.Empty(dir.Entries());
+    }
+
+    [Fact]
     public void PartialFramesAreRejected()
     {
         using var dir = new TempFolder();

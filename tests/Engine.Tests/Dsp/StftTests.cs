@@ -16,6 +16,27 @@ public class StftTests
     }
 
     [Fact]
+    public void PreallocatedOverloadsMatchAllocatingOnesAndCheckShapes()
+    {
+        var stft = new Stft(new StftConfig(512, 128, 16000));
+        var x = DspTestKit.Noise(3000, 4);
+        var spec = stft.Analyze(x);
+        var into = new Spectrogram(stft.FrameCount(x.Length), 257);
+        stft.Analyze(x, into);
+        Assert.Equal(spec.Real, into.Real);
+        Assert.Equal(spec.Imag, into.Imag);
+
+        var y = stft.Synthesize(spec, x.Length);
+        var dirty = Enumerable.Repeat(123f, x.Length).ToArray(); // must be overwritten, not added to
+        stft.Synthesize(spec, dirty);
+        Assert.Equal(y, dirty);
+
+        Assert.Throws<ArgumentException>(() => stft.Analyze(x, new Spectrogram(into.Frames + 1, 257)));
+        Assert.Throws<ArgumentException>(() => stft.Analyze(x, new Spectrogram(into.Frames, 513)));
+        Assert.Throws<ArgumentException>(() => stft.Synthesize(new Spectrogram(4, 513), new float[100]));
+    }
+
+    [Fact]
     public void FrameCountCoversPaddedSignal()
     {
         var stft = new Stft(new StftConfig(512, 128, 16000));

@@ -102,6 +102,24 @@ public class StreamingStftTests
         Assert.Equal(first, second);
     }
 
+    [Theory]
+    [InlineData(1), InlineData(100), InlineData(128), InlineData(1000)]
+    public void InPlaceProcessingMatchesSeparateBuffers(int block)
+    {
+        var config = new StftConfig(512, 128, 16000);
+        var x = DspTestKit.Noise(4000, 12);
+        var expected = DspTestKit.Stream(new StreamingStft(config, new LookaheadGainProcessor(config.Bins, 1)), x, [block]);
+        var stft = new StreamingStft(config, new LookaheadGainProcessor(config.Bins, 1));
+        var buffer = new float[expected.Length];
+        x.CopyTo(buffer, 0);
+        for (int pos = 0; pos < buffer.Length; pos += block)
+        {
+            var span = buffer.AsSpan(pos, Math.Min(block, buffer.Length - pos));
+            stft.Process(span, span);
+        }
+        Assert.Equal(expected, buffer);
+    }
+
     [Fact]
     public void MismatchedSpansAreRejected()
     {

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Globalization;
+using RealtimeDenoise.Audio;
 
 namespace RealtimeDenoise.Engine.Tests.Metrics;
 
@@ -23,35 +23,12 @@ internal static class DevTestData
         return null;
     }
 
-    /// <summary>
-    /// Reads a 16-bit PCM mono WAV (the dev-test format) into floats scaled by 1/32768, like the reference scorer.
-    /// TODO(metrics): use Engine/Audio WaveFileReader once it lands on main.
-    /// </summary>
-    public static float[] ReadPcm16Mono(string path)
+    /// <summary>Reads a dev-test file (16 kHz mono) as floats in ±1.</summary>
+    public static float[] ReadMono(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
-        int pos = 12;
-        short channels = 0, bits = 0;
-        while (pos + 8 <= bytes.Length)
-        {
-            string id = System.Text.Encoding.ASCII.GetString(bytes, pos, 4);
-            int size = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(pos + 4));
-            if (id == "fmt ")
-            {
-                channels = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(pos + 10));
-                bits = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(pos + 22));
-            }
-            else if (id == "data")
-            {
-                if (channels != 1 || bits != 16) throw new InvalidDataException($"{path}: expected 16-bit mono, got {bits}-bit, {channels} channels.");
-                var samples = new float[size / 2];
-                for (int i = 0; i < samples.Length; i++)
-                    samples[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(pos + 8 + 2 * i)) / 32768f;
-                return samples;
-            }
-            pos += 8 + size + (size & 1);
-        }
-        throw new InvalidDataException($"{path}: no data chunk.");
+        float[] samples = WaveFileReader.ReadMono(path, out int rate);
+        if (rate != 16000) throw new InvalidDataException($"{path}: {rate} Hz, dev-test files are 16 kHz.");
+        return samples;
     }
 
     public static double ParseDouble(string s) => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);

@@ -30,8 +30,8 @@ public class ReferenceScorerAgreementTests
         Assert.True(rows.Count >= 3, "the reference CSV should list at least three files");
         foreach (var (id, expectedSiSdr, expectedStoi) in rows)
         {
-            float[] clean = DevTestData.ReadPcm16Mono(Path.Combine(DevTestData.Directory!, $"{id}_clean.wav"));
-            float[] noisy = DevTestData.ReadPcm16Mono(Path.Combine(DevTestData.Directory!, $"{id}_noisy.wav"));
+            float[] clean = DevTestData.ReadMono(Path.Combine(DevTestData.Directory!, $"{id}_clean.wav"));
+            float[] noisy = DevTestData.ReadMono(Path.Combine(DevTestData.Directory!, $"{id}_noisy.wav"));
             int n = Math.Min(clean.Length, noisy.Length);
             double siSdr = SiSdr.Compute(clean.AsSpan(0, n), noisy.AsSpan(0, n));
             double stoi = Stoi.Compute(clean.AsSpan(0, n), noisy.AsSpan(0, n), Rate);

@@ -12,6 +12,9 @@ public class ManagedVarianceModelTests
     [InlineData(3, 19, 7)]
     [InlineData(5, 33, 9)]
     [InlineData(64, 128, 257)]
+    [InlineData(7, 16, 33)]
+    [InlineData(9, 5, 47)]
+    [InlineData(4, 128, 32)]
     public void Gemm_matches_naive_product(int rows, int inputs, int outputs)
     {
         var x = TestModels.Gaussian(rows * inputs, 1);
@@ -19,8 +22,10 @@ public class ManagedVarianceModelTests
         var b = TestModels.Gaussian(outputs, 3);
         var y = new float[rows * outputs];
         var yp = new float[rows * outputs];
+        var yk = new float[rows * outputs];
         Gemm.Forward(x, rows, inputs, w, b, outputs, y);
         Gemm.ForwardParallel(x, rows, inputs, w, b, outputs, yp, threads: 3);
+        Gemm.Forward(x, rows, new PackedMatrix(w, b, outputs, inputs), yk);
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < outputs; o++)
             {
@@ -28,6 +33,7 @@ public class ManagedVarianceModelTests
                 for (int i = 0; i < inputs; i++) s += (double)x[r * inputs + i] * w[o * inputs + i];
                 Assert.True(Math.Abs(y[r * outputs + o] - s) <= 1e-5 * (1 + Math.Abs(s)), $"y[{r},{o}] = {y[r * outputs + o]}, expected {s}");
                 Assert.Equal(y[r * outputs + o], yp[r * outputs + o]);
+                Assert.True(Math.Abs(yk[r * outputs + o] - s) <= 1e-5 * (1 + Math.Abs(s)), $"packed y[{r},{o}] = {yk[r * outputs + o]}, expected {s}");
             }
     }
 
@@ -97,6 +103,29 @@ public class ManagedVarianceModelTests
         var expected = Run(one);
         Assert.Equal(expected, Run(four));
         Assert.Equal(expected, Run(clone));
+    }
+
+    [Fact]
+    public void ReloadWeights_picks_up_in_place_changes()
+    {
+        var w = TestModels.Random(17, 3, [8], [8], Activation.Tanh, seed: 51);
+        using var model = new ManagedVarianceModel(w, TestModels.CardFor(w, Activation.Tanh));
+        var z = TestModels.Gaussian(3 * 5, 52);
+        var before = new float[5 * 17];
+        model.Decode(z, 5, before);
+        for (int i = 0; i < w.Decoder[^1].Weight.Length; i++) w.Decoder[^1].Weight[i] *= 2;
+        w.Decoder[^1].Bias[3] += 1;
+        var stale = new float[5 * 17];
+        model.Decode(z, 5, stale);
+        Assert.Equal(before, stale); // packed copy: unchanged until reloaded
+        model.ReloadWeights();
+        var after = new float[5 * 17];
+        model.Decode(z, 5, after);
+        for (int n = 0; n < 5; n++)
+        {
+            var reference = ReferenceVae.Decode(w, z.AsSpan(n * 3, 3));
+            for (int f = 0; f < 17; f++) Assert.Equal(reference[f], after[n * 17 + f], 4);
+        }
     }
 
     [Fact]

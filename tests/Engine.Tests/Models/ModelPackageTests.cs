@@ -184,3 +184,26 @@ public class ModelPackageTests
         }
     }
 }
+
+public class RandomWeightsTests
+{
+    [Fact]
+    public void CreateRandom_is_deterministic_and_Describe_gives_a_card_Write_accepts()
+    {
+        var a = VaeWeights.CreateRandom(129, 8, [64, 32], [32], Activation.Relu, seed: 3);
+        var b = VaeWeights.CreateRandom(129, 8, [64, 32], [32], Activation.Relu, seed: 3);
+        var c = VaeWeights.CreateRandom(129, 8, [64, 32], [32], Activation.Relu, seed: 4);
+        Assert.Equal(a.Decoder[0].Weight, b.Decoder[0].Weight);
+        Assert.NotEqual(a.Decoder[0].Weight, c.Decoder[0].Weight);
+        // Glorot-uniform bound sqrt(6 / (fan_in + fan_out)).
+        float limit = MathF.Sqrt(6f / (129 + 64));
+        Assert.All(a.EncoderHidden[0].Weight, v => Assert.InRange(v, -limit, limit));
+        var card = ModelCard.Describe(a);
+        Assert.Equal((256, 129, 8, "relu"), (card.FftSize, card.Bins, card.LatentDim, card.Activation));
+        Assert.Equal([64, 32], card.EncoderHidden);
+        Assert.Equal([32], card.DecoderHidden);
+        using var dir = new TempFolder();
+        ModelPackage.Write(dir.Path, a, card);
+        Assert.Equal(a.Decoder[^1].Bias, ModelPackage.ReadWeights(dir.Path).Weights.Decoder[^1].Bias);
+    }
+}

@@ -44,20 +44,14 @@ internal static class TestModels
         };
     }
 
-    public static ModelCard CardFor(VaeWeights w, Activation act) => new()
+    /// <summary>The card of the weights; checks that ModelCard.Describe reports the activation the weights use.</summary>
+    public static ModelCard CardFor(VaeWeights w, Activation act)
     {
-        Name = "test",
-        FftSize = (w.Bins - 1) * 2,
-        HopSize = (w.Bins - 1) / 2,
-        Bins = w.Bins,
-        LatentDim = w.LatentDim,
-        EncoderHidden = w.EncoderHidden.Select(l => l.Outputs).ToArray(),
-        DecoderHidden = w.Decoder[..^1].Select(l => l.Outputs).ToArray(),
-        Activation = act.ToString().ToLowerInvariant(),
-        InputTransform = w.Input.Log ? "log" : "none",
-        InputEpsilon = w.Input.Epsilon,
-        InputStandardized = w.Input.Mean is not null || w.Input.Std is not null,
-    };
+        var card = ModelCard.Describe(w);
+        Assert.Equal(act.ToString().ToLowerInvariant(), card.Activation);
+        card.Name = "test";
+        return card;
+    }
 
     /// <summary>Power spectra spanning several decades, as real spectra do.</summary>
     public static float[] Power(int frames, int bins, int seed)

@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using RealtimeDenoise.Dsp;
+using RealtimeDenoise.Models;
+using RealtimeDenoise.Training.Data;
+using RealtimeDenoise.Training.Model;
+
+namespace RealtimeDenoise.Training.Run;
+
+/// <summary>
+/// `train` and `evaluate`, shared by `dotnet run --project Training -- …` and `rtdenoise train …`.
+/// </summary>
+public static class TrainCommandLine
+{
+    public const int ExitOk = 0, ExitUsage = 2, ExitError = 3, ExitCancelled = 130;
+
+    /// <summary>Options that take a value, for hosts that need to forward them.</summary>
+    public static readonly string[] TrainValueOptions =
+    [
+        "--data", "--out", "--cache", "--n-fft", "--hop", "--sample-rate", "--hidden", "--latent", "--layers", "--activation",
+        "--epochs", "--batch", "--lr", "--beta-warmup", "--seed", "--threads", "--val-fraction", "--patience", "--clip",
+        "--weight-decay", "--silence-db", "--logvar-min", "--logvar-max", "--name",
+    ];
+
+    public static readonly string[] TrainFlags = ["--resume", "--help", "-h"];
+
+    public const string TrainUsage =
+        "usage: train --data DIR|LIST --out DIR [options]\n\n" +
+        "Trains the VAE speech prior on clean speech and writes encoder.onnx, decoder.onnx and model.json to DIR.\n\n" +
+        "  --data DIR|LIST     folder of WAV files (recursive), a text list (one path per line) or a CSV with a file/path/clean column\n" +
+        "  --out DIR           output package folder; checkpoint and history go to DIR/.training/\n" +
+        "  --cache DIR         frame cache folder (default DIR/.cache)\n" +
+        "  --n-fft N           FFT size (default 512)          --hop N        hop size (default 128)\n" +
+        "  --sample-rate HZ    model rate, inputs are resampled (default 16000); window: periodic sqrt-Hann\n" +
+        "  --hidden H          hidden units (default 128)      --latent L     latent size (default 16)\n" +
+        "  --layers N          hidden layers each side (1)     --activation tanh|relu (default tanh)\n" +
+        "  --epochs N          (default 30)                    --batch N      minibatch (default 256)\n" +
+        "  --lr X              Adam learning rate (1e-3)       --beta-warmup E  epochs of β warm-up 0→1 (default 5)\n" +
+        "  --seed S            (default 1)                     --threads T    (default: all cores)\n" +
+        "  --val-fraction X    files held out (default 0.1)    --patience P   early stop after P epochs without a better validation ELBO (5; 0 = off)\n" +
+        "  --clip X            clip the gradient norm (off)    --weight-decay X  AdamW decay (off)\n" +
+        "  --silence-db D      drop frames D dB below the file's loudest (60)\n" +
+        "  --logvar-min/--logvar-max  clamp of log σ² (default -30, 12)\n" +
+        "  --name NAME         model name in model.json\n" +
+        "  --resume            continue bit-exactly from DIR/.training/checkpoint.bin\n" +
+        "Ctrl-C saves a checkpoint and exits; --resume continues from it.";
+
+    public const string EvaluateUsage =
+        "usage: evaluate --model DIR --data DIR|LIST --train-data DIR|LIST [--backend managed|onnx] [--cache DIR]\n\n" +
+        "Mean Itakura–Saito divergence per bin between held-out clean power spectra and the model's decoded variances\n" +
+        "exp(decoder(μ(p))), against the baseline σ²_f = mean training power (silence rule and STFT from model.json).";
+
+    public static int Execute(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (args.Count == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            stdout.WriteLine("commands: train, evaluate\n\n" + TrainUsage + "\n\n" + EvaluateUsage);
+            return args.Count == 0 ? ExitUsage : ExitOk;
+        }
+        string command = args[0];
+        var rest = args.Skip(1).ToArray();
+        try
+        {
+            return command switch
+            {
+                "train" => Train(rest, stdout, stderr, cancellationToken),
+                "evaluate" => Evaluate(rest, stdout, stderr, cancellationToken),
+                "speed" => Speed(rest, stdout, cancellationToken),
+                _ => throw new CommandLineException($"unknown command '{command}' (train, evaluate)"),
+            };
+        }
+        catch (CommandLineException e)
+        {
+            stderr.WriteLine($"{command}: {e.Message}");
+            return ExitUsage;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine($"{command}: stopped.");
+            return ExitCancelled;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            stderr.WriteLine($"{command}: error: {e.Message}");
+            return ExitError;
+        }
+    }
+
+    public static int Train(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var o = new CommandOptions(args, TrainValueOptions, TrainFlags);
+        if (o.Flag("--help") || o.Flag("-h")) { stdout.WriteLine(TrainUsage); return ExitOk; }
+        string data = o.Required("--data"), output = Path.GetFullPath(o.Required("--out"));
+        var stft = new StftConfig(o.Int("--n-fft", 512), o.Int("--hop", 128), o.Int("--sample-rate", 16000));
+        try { stft.Validate(); } catch (ArgumentException e) { throw new CommandLineException(e.Message); }
+        string activationName = o.String("--activation") ?? "tanh";
+        var activation = activationName switch
+        {
+            "tanh" => Activation.Tanh,
+            "relu" => Activation.Relu,
+            _ => throw new CommandLineException($"--activation must be tanh or relu, got '{activationName}'"),
+        };
+        var settings = new TrainerSettings
+        {
+            Architecture = new VaeArchitecture(stft.Bins, o.Int("--hidden", 128, 1, 4096), o.Int("--latent", 16, 1, 1024), o.Int("--layers", 1, 1, 8), activation),
+            Epochs = o.Int("--epochs", 30, 1),
+            BatchSize = o.Int("--batch", 256, 1, 65536),
+            LearningRate = o.Double("--lr", 1e-3, 1e-9, 1),
+            BetaWarmupEpochs = o.Int("--beta-warmup", 5, 0),
+            Seed = o.Int("--seed", 1),
+            Threads = o.Int("--threads", Environment.ProcessorCount, 1, 256),
+            Patience = o.Int("--patience", 5, 0),
+            ClipNorm = o.Double("--clip", 0, 0),
+            WeightDecay = o.Double("--weight-decay", 0, 0),
+            LogVarianceMin = (float)o.Double("--logvar-min", -30),
+            LogVarianceMax = (float)o.Double("--logvar-max", 12),
+        };
+        double valFraction = o.Double("--val-fraction", 0.1, 0, 0.9);
+        var silence = new SilenceRule(o.Double("--silence-db", 60, 1, 200));
+        string cache = o.String("--cache") ?? Path.Combine(output, ".cache");
+        string workDir = Path.Combine(output, ".training");
+        bool resume = o.Flag("--resume");
+        settings.Validate();
+        Directory.CreateDirectory(workDir);
+
+        var clock = Stopwatch.StartNew();
+        var files = AudioFileList.Resolve(data);
+        int warnings = 0;
+        var loader = new CorpusLoader(stft, silence, WaveAudioLoader.Load, w => { if (warnings++ < 20) stderr.WriteLine($"warning: {w}"); });
+        var corpus = loader.Load(files, cache, cancellationToken);
+        if (warnings > 20) stderr.WriteLine($"warning: {warnings - 20} more warnings not shown");
+        var (train, validation) = corpus.Split(valFraction, settings.Seed);
+        stdout.WriteLine(Invariant($"data: {files.Count} files, {corpus.SkippedFiles.Count} skipped, {corpus.TotalFrames:N0} frames ({corpus.SilentFramesDropped:N0} silent dropped){(corpus.FromCache ? " from cache" : "")} in {clock.Elapsed.TotalSeconds:F1} s"));
+        stdout.WriteLine(Invariant($"split: {train.Files.Count} files / {train.Frames:N0} frames for training, {validation.Files.Count} files / {validation.Frames:N0} frames for validation"));
+        var a = settings.Architecture;
+        stdout.WriteLine(Invariant($"model: F={a.Bins} H={a.Hidden}×{a.HiddenLayers} L={a.Latent} {activationName}; batch {settings.BatchSize}, lr {settings.LearningRate:G}, β warm-up {settings.BetaWarmupEpochs} epochs, seed {settings.Seed}, {settings.Threads} threads"));
+
+        var observer = new ConsoleTrainingObserver(stdout, interactive: !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out));
+        var trainer = new VaeTrainer(settings, train, validation, Path.Combine(workDir, "checkpoint.bin"), observer);
+        var result = trainer.Run(resume, cancellationToken);
+        WriteHistory(Path.Combine(workDir, "history.csv"), result.History);
+        if (result.Stop == TrainingStop.Cancelled)
+        {
+            stderr.WriteLine($"train: stopped; resume with the same command plus --resume.");
+            return ExitCancelled;
+        }
+
+        // How well the decoded variances fit held-out speech, against the mean-spectrum baseline.
+        var heldOut = validation.Frames > 0 ? validation : train;
+        var meanPower = train.MeanPower();
+        var net = WeightConversion.FromWeights(result.BestWeights, settings.Threads, settings.LogVarianceMin, settings.LogVarianceMax);
+        double isModel = DecodedFit(net, heldOut, settings.LogVarianceMin, settings.LogVarianceMax);
+        double isBaseline = SpectralFit.MeanItakuraSaitoAgainstConstant(heldOut.Power, heldOut.Bins, meanPower, settings.InputEpsilon);
+
+        var card = new ModelCard
+        {
+            Name = o.String("--name") ?? Path.GetFileName(output.TrimEnd(Path.DirectorySeparatorChar)),
+            SampleRate = stft.SampleRate, FftSize = stft.FftSize, HopSize = stft.HopSize, Window = "sqrt-hann", Bins = stft.Bins,
+            LatentDim = a.Latent,
+            EncoderHidden = Enumerable.Repeat(a.Hidden, a.HiddenLayers).ToArray(),
+            DecoderHidden = Enumerable.Repeat(a.Hidden, a.HiddenLayers).ToArray(),
+            Activation = activationName,
+            InputTransform = "log", InputEpsilon = settings.InputEpsilon, InputStandardized = true,
+            LogVarianceRange = [settings.LogVarianceMin, settings.LogVarianceMax],
+            TrainingLevelDbfs = -26f,
+            ValidationElbo = Math.Round(result.BestValidation.Elbo, 4),
+            Created = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            Exporter = $"RealtimeDenoise.Training {typeof(TrainCommandLine).Assembly.GetName().Version}",
+            Training = new TrainingSummary
+            {
+                Data = data, FilesTrain = train.Files.Count, FilesValidation = validation.Files.Count,
+                FramesTrain = train.Frames, FramesValidation = validation.Frames, SilenceRule = silence.Description,
+                Epochs = result.EpochsRun, BatchSize = settings.BatchSize, LearningRate = settings.LearningRate,
+                BetaWarmupEpochs = settings.BetaWarmupEpochs, Seed = settings.Seed,
+                TrainElbo = Math.Round(result.BestTrain.Elbo, 4),
+                Command = "train " + string.Join(' ', args.Where(x => x != "--resume")),
+            },
+            Notes = "ELBO per frame = minus (sum over bins of [log s2_f plus p_f/s2_f], plus KL), one reparametrised sample, beta = 1, constant -F*log(pi) omitted; " + Invariant(
+                $"best epoch {result.BestEpoch} of {result.EpochsRun}. Held-out mean Itakura-Saito divergence per bin: model {isModel:F4} vs per-bin mean-power baseline {isBaseline:F4}. Encoder input: (log(p plus eps) - mean_f) / std_f with training-set statistics. Validation = {validation.Files.Count} whole files chosen by seeded shuffle."),
+        };
+        ModelPackage.Write(output, result.BestWeights, card);
+
+        stdout.WriteLine(Invariant($"stopped: {result.Stop} after {result.EpochsRun} epochs; best epoch {result.BestEpoch}"));
+        stdout.WriteLine(Invariant($"ELBO per frame (best model): train {result.BestTrain.Elbo:F3}, validation {result.BestValidation.Elbo:F3} (KL {result.BestValidation.Kl:F3})"));
+        stdout.WriteLine(Invariant($"held-out IS divergence per bin: model {isModel:F4}, mean-power baseline {isBaseline:F4}"));
+        stdout.WriteLine(Invariant($"training time {result.TrainSeconds:F1} s ({result.FramesPerSecond:N0} frames/s); total {clock.Elapsed.TotalSeconds:F1} s"));
+        stdout.WriteLine($"wrote {Path.Combine(output, "encoder.onnx")}, decoder.onnx, model.json");
+        return ExitOk;
+    }
+
+    public static int Evaluate(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var o = new CommandOptions(args, ["--model", "--data", "--train-data", "--backend", "--cache"], ["--help", "-h"]);
+        if (o.Flag("--help") || o.Flag("-h")) { stdout.WriteLine(EvaluateUsage); return ExitOk; }
+        string modelDir = o.Required("--model");
+        var backend = (o.String("--backend") ?? "managed") switch
+        {
+            "managed" => InferenceBackend.Managed,
+            "onnx" => InferenceBackend.Onnx,
+            var b => throw new CommandLineException($"--backend must be managed or onnx, got '{b}'"),
+        };
+        using var model = ModelPackage.Load(modelDir, new ModelLoadOptions(backend, ExecutionDevice.Cpu, Environment.GetEnvironmentVariable("RTDENOISE_ORT_LIBRARY")));
+        var card = model.Card;
+        var stft = new StftConfig(card.FftSize, card.HopSize, card.SampleRate);
+        var silence = new SilenceRule(60);
+        string? cache = o.String("--cache");
+        void Warn(string w) => stderr.WriteLine($"warning: {w}");
+        var loader = new CorpusLoader(stft, silence, WaveAudioLoader.Load, Warn);
+        var heldOut = loader.Load(AudioFileList.Resolve(o.Required("--data")), cache, cancellationToken).Split(0, 0).Train;
+        var train = loader.Load(AudioFileList.Resolve(o.Required("--train-data")), cache, cancellationToken).Split(0, 0).Train;
+        float lo = card.LogVarianceRange[0], hi = card.LogVarianceRange[1];
+        int bins = model.Bins, latent = model.LatentDim, chunk = 1024;
+        var mu = new float[chunk * latent];
+        var logVar = new float[chunk * latent];
+        var logVariance = new float[heldOut.Frames * bins];
+        for (int start = 0; start < heldOut.Frames; start += chunk)
+        {
+            int n = Math.Min(chunk, heldOut.Frames - start);
+            model.Encode(heldOut.Power.AsSpan(start * bins, n * bins), n, mu, logVar);
+            model.Decode(mu.AsSpan(0, n * latent), n, logVariance.AsSpan(start * bins, n * bins));
+        }
+        for (int i = 0; i < logVariance.Length; i++) logVariance[i] = Math.Clamp(logVariance[i], lo, hi);
+        double isModel = SpectralFit.MeanItakuraSaito(heldOut.Power, logVariance, card.InputEpsilon);
+        double isBaseline = SpectralFit.MeanItakuraSaitoAgainstConstant(heldOut.Power, bins, train.MeanPower(), card.InputEpsilon);
+        stdout.WriteLine(Invariant($"held-out: {heldOut.Files.Count} files, {heldOut.Frames:N0} frames ({silence.Description}); baseline from {train.Frames:N0} training frames; backend {backend}"));
+        stdout.WriteLine(Invariant($"mean IS divergence per bin: model {isModel:F4}, mean-power baseline {isBaseline:F4}"));
+        return ExitOk;
+    }
+
+    /// <summary>Training throughput on synthetic spectra (no audio needed): one timed epoch after a warm-up epoch.</summary>
+    public static int Speed(IReadOnlyList<string> args, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var o = new CommandOptions(args, ["--frames", "--n-fft", "--hidden", "--latent", "--layers", "--batch", "--threads"], []);
+        int bins = o.Int("--n-fft", 512, 16, 65536) / 2 + 1, frames = o.Int("--frames", 100_000, 1000);
+        var settings = new TrainerSettings
+        {
+            Architecture = new VaeArchitecture(bins, o.Int("--hidden", 128, 1), o.Int("--latent", 16, 1), o.Int("--layers", 1, 1)),
+            Epochs = 2, BatchSize = o.Int("--batch", 256, 1), Threads = o.Int("--threads", Environment.ProcessorCount, 1), Patience = 0,
+        };
+        var train = SyntheticSpectra.Make(frames, bins, 1);
+        var result = new VaeTrainer(settings, train, new FrameSet(bins, [], []), null).Run(false, cancellationToken);
+        var timed = result.History[^1];
+        var a = settings.Architecture;
+        stdout.WriteLine(Invariant($"F={bins} H={a.Hidden}x{a.HiddenLayers} L={a.Latent} batch {settings.BatchSize}, {settings.Threads} threads, {frames:N0} frames: {timed.FramesPerSecond:N0} frames/s ({timed.Seconds:F2} s per epoch; first epoch {result.History[0].FramesPerSecond:N0} frames/s); load average {LoadAverage()}"));
+        return ExitOk;
+    }
+
+    private static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "n/a"; }
+    }
+
+    /// <summary>Mean IS divergence of exp(clamp(decoder(μ(p)))) against p.</summary>
+    internal static double DecodedFit(VaeNetwork<float> net, FrameSet set, float lo, float hi)
+    {
+        int bins = set.Bins, latent = net.Latent, chunk = 1024;
+        var power = new float[chunk * bins];
+        var mu = new float[chunk * latent];
+        var lv = new float[chunk * latent];
+        var logVariance = new float[set.Frames * bins];
+        for (int start = 0; start < set.Frames; start += chunk)
+        {
+            int n = Math.Min(chunk, set.Frames - start);
+            set.Power.AsSpan(start * bins, n * bins).CopyTo(power);
+            net.Encode(power, n, mu, lv);
+            net.Decode(mu, n, logVariance.AsSpan(start * bins, n * bins));
+        }
+        for (int i = 0; i < logVariance.Length; i++) logVariance[i] = Math.Clamp(logVariance[i], lo, hi);
+        return SpectralFit.MeanItakuraSaito(set.Power, logVariance, (double)net.InputEpsilon);
+    }
+
+    private static void WriteHistory(string path, IReadOnlyList<EpochRecord> history)
+    {
+        var text = new StringBuilder("epoch,train_recon,train_kl,train_elbo,val_recon,val_kl,val_elbo,beta,seconds,frames_per_s,best\n");
+        foreach (var r in history)
+            text.AppendLine(Invariant($"{r.Epoch},{r.Train.Reconstruction:R},{r.Train.Kl:R},{r.Train.Elbo:R},{r.Validation.Reconstruction:R},{r.Validation.Kl:R},{r.Validation.Elbo:R},{r.Beta:R},{r.Seconds:F3},{r.FramesPerSecond:F0},{r.IsBest}"));
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, text.ToString());
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
