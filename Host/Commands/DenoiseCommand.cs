@@ -26,6 +26,7 @@ public sealed class DenoiseCommand : ICommand
         "  --format F            pcm16 | pcm24 | float32 (default: the input's)\n" +
         "  --jobs N              files processed in parallel (default 1; memory stays bounded per job)\n" +
         "  --overwrite           replace existing outputs (default: skip them)\n" +
+        "  --passthrough         no model: a pass-through processor at 16 kHz (checks formats, alignment, speed)\n" +
         ModelChoice.Help;
 
     /// <summary>Test seams: processors with known behaviour instead of the model.</summary>
@@ -42,6 +43,7 @@ public sealed class DenoiseCommand : ICommand
         var format = args.Enum("--format", OutputSampleFormat.Keep);
         int jobs = args.Int("--jobs", 1, 1, 64);
         bool overwrite = args.Flag("--overwrite");
+        bool passthrough = args.Flag("--passthrough");
         var model = ModelChoice.Parse(args);
         args.ThrowOnUnknown();
         var inputs = args.Positionals;
@@ -56,17 +58,22 @@ public sealed class DenoiseCommand : ICommand
         }
         if (plan.Count == 0) { Console.Error.WriteLine($"rtdenoise denoise: no files matching '{glob}' in the inputs."); return ExitCodes.Error; }
 
+        var streamingOverride = StreamingOverride ?? (passthrough ? () => new DelayProcessor(16000, 0) : null);
+        var offlineOverride = OfflineOverride ?? (passthrough ? () => new PassThroughEnhancer(16000) : null);
+
         // One model per concurrent job: a model instance is not assumed to be thread-safe.
         var models = new ConcurrentBag<IVarianceModel>();
         IVarianceModel RentModel() => models.TryTake(out var m) ? m : model.Load();
         int modelRate;
         try
         {
-            modelRate = StreamingOverride?.Invoke().SampleRate ?? OfflineOverride?.Invoke().SampleRate ?? ProbeRate(model, mode, models);
+            modelRate = mode == EnhanceMode.Streaming && streamingOverride is not null ? streamingOverride().SampleRate
+                : mode == EnhanceMode.Offline && offlineOverride is not null ? offlineOverride().SampleRate
+                : ProbeRate(model, mode);
         }
         catch (EnhancerUnavailableException e)
         {
-            Console.Error.WriteLine($"rtdenoise denoise: {e.Message}.");
+            Console.Error.WriteLine($"rtdenoise denoise: {e.Message}. Use --passthrough to run the file path without a model.");
             return ExitCodes.NotImplemented;
         }
 
@@ -85,12 +92,13 @@ public sealed class DenoiseCommand : ICommand
                         progress.FileDone($"skipped {job.Display}: {job.Output} exists (use --overwrite)");
                         return;
                     }
-                    var m = StreamingOverride is null && OfflineOverride is null ? RentModel() : null;
+                    bool needsModel = mode == EnhanceMode.Streaming ? streamingOverride is null : offlineOverride is null;
+                    var m = needsModel ? RentModel() : null;
                     try
                     {
                         var settings = new DenoiseSettings(mode,
-                            StreamingOverride ?? (() => Denoiser.CreateStreaming(m!)),
-                            OfflineOverride ?? (() => Denoiser.CreateOffline(m!)),
+                            streamingOverride ?? (() => Denoiser.CreateStreaming(m!)),
+                            offlineOverride ?? (() => Denoiser.CreateOffline(m!)),
                             modelRate, mono, rate > 0 ? rate : null, format, overwrite);
                         string? dir = Path.GetDirectoryName(job.Output);
                         if (dir is not null) Directory.CreateDirectory(dir);
@@ -130,7 +138,7 @@ public sealed class DenoiseCommand : ICommand
         return failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Ok;
     }
 
-    private static int ProbeRate(ModelChoice model, EnhanceMode mode, ConcurrentBag<IVarianceModel> pool)
+    private static int ProbeRate(ModelChoice model, EnhanceMode mode)
     {
         if (mode == EnhanceMode.Streaming)
         {
@@ -138,6 +146,13 @@ public sealed class DenoiseCommand : ICommand
             return p.SampleRate;
         }
         return EnhancerFactory.CreateOffline(model).SampleRate;
+    }
+
+    /// <summary>Offline stand-in for --passthrough: returns its input.</summary>
+    private sealed class PassThroughEnhancer(int rate) : IEnhancer
+    {
+        public int SampleRate => rate;
+        public float[] Enhance(ReadOnlySpan<float> noisy, IProgress<double>? progress = null, CancellationToken cancellationToken = default) => noisy.ToArray();
     }
 
     private static double TryDuration(string path)
