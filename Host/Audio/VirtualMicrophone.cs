@@ -30,7 +30,7 @@ public sealed class VirtualMicrophone : IDisposable
             mic.PreviousDefaultSource = Pactl("get-default-source").Trim() is { Length: > 0 } s ? s : null;
             mic._modules.Add(Pactl("load-module", "module-null-sink", $"sink_name={mic.SinkName}",
                 "sink_properties=device.description=RealtimeDenoise-output").Trim());
-            mic._modules.Add(Pactl("load-module", "module-remap-source", $"master={mic.SinkName}.monitor", $"source_name={name}",
+            mic._modules.Add(Pactl("load-module", "module-remap-source", $"master={mic.SinkName}.monitor", $"source_name={name}", "channels=1",
                 "source_properties=device.description=RealtimeDenoise-microphone").Trim());
             // Loading a sink may move the server's default; the user's microphone stays the default source.
             if (mic.PreviousDefaultSource is { } previous) Pactl("set-default-source", previous);

@@ -121,6 +121,71 @@ public class LiveEndToEndTests(ITestOutputHelper log)
     }
 
     /// <summary>
+    /// SIGTERM stops `live` with exit code 0 within a second and both --record files are complete WAVs;
+    /// --virtual-mic loads its PulseAudio modules and removes them again on exit.
+    /// </summary>
+    [Fact]
+    public void Live_StopsOnSigterm_WithinASecond_FlushingRecordings_AndRemovingTheVirtualMic()
+    {
+        string work = TestAudio.TempDir("sigterm");
+        try
+        {
+            using var pulse = new PulseAudioServer([$"module-null-sink sink_name=rtd_src rate={Rate}"]);
+            string rin = Path.Combine(work, "in.wav"), rout = Path.Combine(work, "out.wav");
+            var live = pulse.Start("dotnet", ["exec", typeof(Program).Assembly.Location, "live", "--passthrough", "--virtual-mic", "--latency", "60",
+                "--record", $"{rin},{rout}"], redirect: true, env: new Dictionary<string, string> { ["PULSE_SOURCE"] = "rtd_src.monitor" });
+            var stderr = new StringBuilder();
+            var running = new ManualResetEventSlim();
+            live.ErrorDataReceived += (_, e) => { if (e.Data is null) return; lock (stderr) stderr.AppendLine(e.Data); if (Regex.IsMatch(e.Data, @"live: t=.* frames=[1-9]")) running.Set(); };
+            live.BeginErrorReadLine();
+            live.BeginOutputReadLine();
+            Assert.True(running.Wait(TimeSpan.FromSeconds(20)), $"live did not run:\n{stderr}");
+            Assert.Contains("rtdenoise_mic", Pactl(pulse, "list", "short", "sources"));
+
+            var clock = Stopwatch.StartNew();
+            Assert.Equal(0, Kill(live.Id, 15));
+            Assert.True(live.WaitForExit(TimeSpan.FromSeconds(5)), "live did not exit after SIGTERM");
+            live.WaitForExit();
+            double stopSeconds = clock.Elapsed.TotalSeconds;
+            log.WriteLine($"{stderr}\nstopped {stopSeconds:0.000} s after SIGTERM");
+            Assert.Equal(0, live.ExitCode);
+            Assert.True(stopSeconds < 1.0, $"took {stopSeconds:0.00} s to stop");
+            using (var a = new WaveFileReader(rin)) Assert.True(a.TotalFrames > 0);
+            using (var b = new WaveFileReader(rout)) Assert.True(b.TotalFrames > 0);
+            Assert.DoesNotContain("rtdenoise_mic", Pactl(pulse, "list", "short", "modules") + Pactl(pulse, "list", "short", "sources"));
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    /// <summary>No audio server: a clear message and exit code 3 (device error), quickly, never a hang.</summary>
+    [Fact]
+    public void Live_WithoutAnAudioServer_FailsClearly()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "exec", typeof(Program).Assembly.Location, "live", "--passthrough", "--duration", "3" }) psi.ArgumentList.Add(a);
+        psi.Environment["PULSE_SERVER"] = "unix:/nonexistent/rtdenoise-test/native";
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        bool exited = p.WaitForExit(TimeSpan.FromSeconds(30));
+        if (!exited) p.Kill(entireProcessTree: true);
+        Assert.True(exited, "live hung without an audio server");
+        log.WriteLine(err.Result);
+        Assert.Equal(3, p.ExitCode);
+        Assert.Contains("audio device error", err.Result);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    private static string Pactl(PulseAudioServer pulse, params string[] args)
+    {
+        var p = pulse.Start("pactl", args, redirect: true);
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return output;
+    }
+
+    /// <summary>
     /// Finds <paramref name="reference"/> in <paramref name="padded"/> (which starts about 8 samples early) to a
     /// quarter sample: both are upsampled ×4 (band-limited, aligned), correlated, and the matching part of
     /// the upsampled estimate is returned together with the reference at 64 kHz... downsampled back to 16 kHz.
