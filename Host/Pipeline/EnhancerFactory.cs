@@ -30,7 +30,7 @@ public sealed record ModelChoice(string? ModelDirectory, InferenceBackend Backen
             throw new UsageException("--device cuda needs --backend onnx (or auto).");
         try
         {
-            return ModelPackage.Load(ModelDirectory, new ModelLoadOptions(Backend, Device, OrtLibrary));
+            return ModelPackage.Load(ModelDirectory, new ModelLoadOptions(Backend, Device, OrtLibrary) { Notice = n => Console.Error.WriteLine($"rtdenoise: {n}") });
         }
         catch (NotImplementedException e)
         {

@@ -49,7 +49,7 @@ public class LiveEndToEndTests(ITestOutputHelper log)
 
             string rtdenoise = typeof(Program).Assembly.Location;
             var liveArgs = new List<string> { "exec", rtdenoise, "live", "--duration", (Seconds + 4).ToString(CultureInfo.InvariantCulture),
-                "--latency", "60", "--safety-ms", "60" }; // generous: the test machine is shared and heavily loaded
+                "--latency", "60", "--safety-ms", "120" }; // generous: the test machine is shared and heavily loaded
             if (!enhancer) liveArgs.Add("--passthrough");
             var live = pulse.Start("dotnet", liveArgs, redirect: true, env: new Dictionary<string, string>
             {
