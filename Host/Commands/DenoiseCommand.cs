@@ -11,7 +11,7 @@ namespace RealtimeDenoise.Host.Commands;
 public sealed class DenoiseCommand : ICommand
 {
     public string Name => "denoise";
-    public string Summary => "Clean audio files offline (files or folders, recursive), output aligned with the input";
+    public string Summary => "Clean audio files offline (files or folders, recursive), output aligned with the input" + EnhancerFactory.AvailabilityNote;
     public string Usage =>
         "usage: rtdenoise denoise IN... -o OUT [options]\n\n" +
         "IN are WAV files or folders (searched recursively). OUT is a file (one input file) or a folder\n" +

@@ -45,6 +45,22 @@ public sealed class EnhancerUnavailableException(string message) : InvalidOperat
 /// <summary>Builds enhancers; the hosts go through it so tests can substitute a processor with known behaviour.</summary>
 public static class EnhancerFactory
 {
+    /// <summary>
+    /// False while the enhancement engine is still the contract stub (it throws NotImplementedException
+    /// before looking at its model), so `--help` can say so instead of promising what the build lacks.
+    /// </summary>
+    public static bool EngineAvailable { get; } = Probe();
+
+    private static bool Probe()
+    {
+        try { using var p = Denoiser.CreateStreaming(null!); return true; }
+        catch (NotImplementedException) { return false; }
+        catch (Exception) { return true; } // implemented: it rejected the null model
+    }
+
+    /// <summary>Suffix for command summaries when the engine is missing.</summary>
+    public static string AvailabilityNote => EngineAvailable ? "" : " [enhancer not in this build yet: --passthrough only]";
+
     public static IStreamProcessor CreateStreaming(ModelChoice model)
     {
         var m = model.Load();
