@@ -29,8 +29,10 @@ public static class JobPlanner
             else if (Directory.Exists(input))
             {
                 string root = Path.GetFullPath(input);
+                // An output folder inside the input folder is not read back as input (on a second run).
+                string outRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)) + Path.DirectorySeparatorChar;
                 var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
-                    .Where(f => pattern.IsMatch(Path.GetFileName(f)))
+                    .Where(f => pattern.IsMatch(Path.GetFileName(f)) && !f.StartsWith(outRoot, StringComparison.Ordinal))
                     .Order(StringComparer.Ordinal);
                 foreach (var f in files)
                 {

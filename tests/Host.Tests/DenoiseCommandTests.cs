@@ -85,6 +85,22 @@ public class DenoiseCommandTests
     }
 
     [Fact]
+    public void AnOutputFolderInsideTheInputFolder_IsNotReadBackAsInput()
+    {
+        string dir = MakeFolder();
+        try
+        {
+            string inDir = Path.Combine(dir, "in"), outDir = Path.Combine(inDir, "clean");
+            var (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming");
+            Assert.Contains("4 ok, 1 failed, 0 skipped", err);
+            (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming");
+            Assert.Contains("0 ok, 1 failed, 4 skipped", err);
+            Assert.False(Directory.Exists(Path.Combine(outDir, "clean")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void AnOutputEqualToAnInput_IsRefused_AndTheInputIsUntouched()
     {
         string dir = MakeFolder();
