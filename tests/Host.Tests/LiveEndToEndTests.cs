@@ -58,7 +58,7 @@ public class LiveEndToEndTests(ITestOutputHelper log)
             });
             var stderr = new StringBuilder();
             var started = new ManualResetEventSlim();
-            live.ErrorDataReceived += (_, e) => { if (e.Data is null) return; lock (stderr) stderr.AppendLine(e.Data); if (e.Data.Contains("latency_ms=")) started.Set(); };
+            live.ErrorDataReceived += (_, e) => { if (e.Data is null) return; lock (stderr) stderr.AppendLine(e.Data); if (Regex.IsMatch(e.Data, @"live: t=.* frames=[1-9]")) started.Set(); }; // capture is flowing
             live.BeginErrorReadLine();
             live.BeginOutputReadLine();
             Assert.True(started.Wait(TimeSpan.FromSeconds(20)) || live.HasExited, "live did not start within 20 s");
