@@ -219,7 +219,7 @@ public sealed unsafe class LiveEngine : IDisposable
     private bool Counting => _primed && !_stopping;
 
     /// <summary>Capture callback: meter and copy into the input ring. Bounded work, no allocation, lock, I/O or throw.</summary>
-    private void OnInput(float* input, int frames, ulong status)
+    internal void OnInput(float* input, int frames, ulong status)
     {
         if ((status & StatusInputOverflow) != 0) Interlocked.Increment(ref Counting ? ref _deviceInputOverflows : ref _startupXruns);
         Interlocked.Increment(ref _inCallbacks);
@@ -235,7 +235,7 @@ public sealed unsafe class LiveEngine : IDisposable
     }
 
     /// <summary>Playback callback: copy from the output ring (silence when it ran dry) and fan out to the channels.</summary>
-    private void OnOutput(float* output, int frames, ulong status)
+    internal void OnOutput(float* output, int frames, ulong status)
     {
         if ((status & StatusOutputUnderflow) != 0) Interlocked.Increment(ref Counting ? ref _deviceOutputUnderflows : ref _startupXruns);
         Interlocked.Increment(ref _outCallbacks);
