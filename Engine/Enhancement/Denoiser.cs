@@ -3,22 +3,109 @@ using RealtimeDenoise.Streaming;
 
 namespace RealtimeDenoise.Enhancement;
 
-/// <summary>Settings of the offline (whole-buffer) enhancer.</summary>
+/// <summary>
+/// Settings of the offline (whole-buffer) enhancer: Monte-Carlo EM of ALGORITHM.md §3.
+/// Defaults were chosen by measurement on dev-test (see the enhancement notes in the project report).
+/// </summary>
 public sealed class OfflineOptions
 {
-}
+    /// <summary>K, the number of NMF components of the noise model.</summary>
+    public int NmfRank { get; set; } = 8;
 
-/// <summary>Settings of the streaming (frame-online) enhancer.</summary>
-public sealed class StreamingOptions
-{
+    /// <summary>Upper bound on EM iterations per segment; <see cref="Tolerance"/> usually stops earlier.</summary>
+    public int MaxIterations { get; set; } = 10;
+
+    /// <summary>Metropolis–Hastings steps per E-step (all frames move in parallel, one decoder call each).</summary>
+    public int MhSteps { get; set; } = 10;
+
+    /// <summary>E-step steps discarded before samples are kept (MhSteps − BurnIn samples feed the M-step).</summary>
+    public int BurnIn { get; set; } = 5;
+
+    /// <summary>Variance of the random-walk proposal z' = z + ε.</summary>
+    public float ProposalVariance { get; set; } = 0.04f;
+
+    /// <summary>
+    /// Step η of Metropolis-adjusted Langevin proposals z' = z + η∇ + √(2η)ε, used instead of the random walk
+    /// when a decoder gradient is available (<see cref="DecoderGradient"/> or a model implementing
+    /// <see cref="IDecoderGradient"/>); 0 disables them.
+    /// </summary>
+    public float LangevinStep { get; set; }
+
+    /// <summary>Largest norm of the Langevin drift ∇_z, so that starts far from the posterior do not overshoot.</summary>
+    public float LangevinDriftClip { get; set; } = 50f;
+
+    /// <summary>Backward pass of the decoder for Langevin proposals, e.g. <c>new DenseDecoderGradient(weights)</c>; null: none unless the model provides one.</summary>
+    public IDecoderGradient? DecoderGradient { get; set; }
+
+    /// <summary>MH steps of the final estimate (fresh samples with the converged noise model).</summary>
+    public int FinalMhSteps { get; set; } = 20;
+
+    /// <summary>Burn-in of the final estimate.</summary>
+    public int FinalBurnIn { get; set; } = 10;
+
+    /// <summary>EM stops when the objective (mean of log V + p/V at the training level) changes by less than this.</summary>
+    public double Tolerance { get; set; } = 1e-3;
+
+    /// <summary>
+    /// One speech gain g for the whole segment instead of one per frame (ALGORITHM.md §2 has g_n). With
+    /// level normalisation the decoder already predicts each frame's level; a free per-frame g lets the
+    /// speech model claim noise-only frames.
+    /// </summary>
+    public bool SharedSpeechGain { get; set; }
+
+    /// <summary>
+    /// λ of an exponential prior p(g) ∝ exp(−λ·g) on the speech gain (g = 1 is speech at the training level).
+    /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
+    /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
+    /// </summary>
+    public float SpeechGainPenalty { get; set; } = 3000f;
+
+    /// <summary>
+    /// The encoder is initialised from max(p − α·v, 0.01·p) instead of the noisy power p (α = this value, v the
+    /// current noise estimate): it was trained on clean speech. 0 feeds it the noisy power as in the paper.
+    /// </summary>
+    public float EncoderNoiseSubtraction { get; set; } = 1f;
+
+    /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
+    public float NoiseOverestimation { get; set; } = 1.5f;
+
+    /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
+    public float MaxAttenuationDb { get; set; } = 30f;
+
+    /// <summary>Scale the power the speech model sees so the input's active level matches the model's training level.</summary>
+    public bool NormalizeLevel { get; set; } = true;
+
+    /// <summary>Longest piece processed at once (memory bound); pieces overlap and are crossfaded.</summary>
+    public double SegmentSeconds { get; set; } = 30;
+
+    public double SegmentOverlapSeconds { get; set; } = 1;
+
+    /// <summary>Seed of the sampler: the same input and seed give the same output.</summary>
+    public int Seed { get; set; } = 20241120;
+
+    internal void Validate()
+    {
+        if (NmfRank < 1) throw new ArgumentOutOfRangeException(nameof(NmfRank), NmfRank, "NMF rank must be at least 1.");
+        if (MaxIterations < 0) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "Iterations must be ≥ 0.");
+        if (BurnIn < 0 || MhSteps <= BurnIn) throw new ArgumentOutOfRangeException(nameof(MhSteps), MhSteps, $"MH steps must exceed the burn-in ({BurnIn}).");
+        if (FinalBurnIn < 0 || FinalMhSteps <= FinalBurnIn) throw new ArgumentOutOfRangeException(nameof(FinalMhSteps), FinalMhSteps, $"Final MH steps must exceed the final burn-in ({FinalBurnIn}).");
+        if (!(LangevinStep >= 0) || !(LangevinDriftClip > 0)) throw new ArgumentOutOfRangeException(nameof(LangevinStep), "Langevin step must be ≥ 0 and the drift clip positive.");
+        if (!(ProposalVariance > 0)) throw new ArgumentOutOfRangeException(nameof(ProposalVariance), ProposalVariance, "Proposal variance must be positive.");
+        if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
+        if (!(EncoderNoiseSubtraction >= 0)) throw new ArgumentOutOfRangeException(nameof(EncoderNoiseSubtraction), EncoderNoiseSubtraction, "Encoder noise subtraction must be ≥ 0.");
+        if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
+        if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
+        if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");
+    }
 }
 
 /// <summary>Entry points that build enhancers from a speech model; used by the hosts and by plugin hosts.</summary>
 public static class Denoiser
 {
     public static IEnhancer CreateOffline(IVarianceModel model, OfflineOptions? options = null) =>
-        throw new NotImplementedException("Offline enhancer: issue 5.");
+        new OfflineEnhancer(model, options);
 
+    /// <summary>The live enhancer (the model is not owned: dispose it after the processor).</summary>
     public static IStreamProcessor CreateStreaming(IVarianceModel model, StreamingOptions? options = null) =>
-        throw new NotImplementedException("Streaming enhancer: issue 5.");
+        new StreamingEnhancer(model, options);
 }

@@ -1,0 +1,451 @@
+using System.Numerics.Tensors;
+using RealtimeDenoise.Models;
+
+namespace RealtimeDenoise.Enhancement;
+
+/// <summary>
+/// Monte-Carlo EM of ALGORITHM.md §3 on one segment's power spectrogram: Metropolis–Hastings
+/// sampling of every frame's latent z (all frames per step in one batched decoder call),
+/// multiplicative IS-NMF updates of the noise model W·H and the per-frame speech gains g, and the
+/// Wiener mask averaged over fresh posterior samples. Works on unscaled power; the speech model
+/// sees power·c (level normalisation) and its variances are divided by c on the way back.
+/// Buffers are sized for the largest segment and reused. Not thread-safe.
+/// </summary>
+internal sealed class MonteCarloEm
+{
+    /// <summary>What is left of a bin after noise subtraction for the encoder, at least (−20 dB).</summary>
+    internal const float EncoderResidualFloor = 0.01f;
+
+    private readonly IVarianceModel _model;
+    private readonly OfflineOptions _options;
+    private readonly int _bins, _latent, _rank;
+    private readonly float _logMin, _logMax;
+    private readonly GaussianSampler _rng;
+    private readonly IDecoderGradient? _gradient;
+    private float[] _grad = [], _gradProposal = [], _upstream = [], _targetProposal = [];
+
+    private int _capacity;
+    private float[] _scaledPower = [], _mu = [], _logVar = [], _z = [], _zProposal = [], _decoded = [];
+    private float[] _speech = [], _noise = [], _inv1 = [], _pInv2 = [], _target = [];
+    private float[][] _kept = [];
+    private float[] _h = [], _gain = [], _gainNum = [], _gainDen = [];
+    private readonly float[] _wt, _wNum, _wDen, _scratch, _scratch2, _proposalRow;
+
+    public MonteCarloEm(IVarianceModel model, OfflineOptions options, int seed, IDecoderGradient? gradient = null)
+    {
+        _model = model;
+        _gradient = options.LangevinStep > 0 ? gradient : null;
+        if (_gradient != null && (_gradient.Bins != model.Bins || _gradient.LatentDim != model.LatentDim))
+            throw new ArgumentException($"Decoder gradient is {_gradient.LatentDim}→{_gradient.Bins} but the model is {model.LatentDim}→{model.Bins}.", nameof(gradient));
+        _options = options;
+        _bins = model.Bins;
+        _latent = model.LatentDim;
+        _rank = options.NmfRank;
+        var range = model.Card.LogVarianceRange;
+        _logMin = range.Length == 2 ? range[0] : -30f;
+        _logMax = range.Length == 2 ? range[1] : 10f;
+        _rng = new GaussianSampler(seed);
+        _wt = new float[_rank * _bins];
+        _wNum = new float[_rank * _bins];
+        _wDen = new float[_rank * _bins];
+        _scratch = new float[_bins];
+        _scratch2 = new float[_bins];
+        _proposalRow = new float[_bins];
+    }
+
+    /// <summary>Objective (mean of log(c·V) + p/V, at the training level) after each EM iteration of the last run: the convergence trace.</summary>
+    public List<double> Objectives { get; } = [];
+
+    /// <summary>
+    /// Computes the Wiener mask (frames × bins, frame-major) for <paramref name="power"/> = |X|².
+    /// <paramref name="powerScale"/> is c of <see cref="SpeechLevel"/>.
+    /// </summary>
+    public void Run(ReadOnlySpan<float> power, int frames, float powerScale, Span<float> mask, CancellationToken cancellationToken)
+    {
+        if (frames == 0) return;
+        Ensure(frames);
+        int nf = frames * _bins;
+        var p = power[..nf];
+        float logScale = MathF.Log(powerScale);
+        // Variances below 1e-9 at the training level are numerical noise (≈ −150 dB re the speech level per bin).
+        float floor = 1e-9f / powerScale;
+
+        // Noise floor first, so the encoder can be shown the frames with that floor subtracted: the encoder
+        // was trained on clean speech, and fed the noisy power it describes the noise as speech.
+        InitialiseNoise(p, frames, floor);
+        ComputeNoise(frames);
+        Array.Fill(_gain, 1f, 0, frames);
+        float subtract = _options.EncoderNoiseSubtraction;
+        var scaled = _scaledPower.AsSpan(0, nf);
+        for (int i = 0; i < nf; i++) scaled[i] = powerScale * MathF.Max(p[i] - subtract * _noise[i], EncoderResidualFloor * p[i]);
+        _model.Encode(scaled, frames, _mu.AsSpan(0, frames * _latent), _logVar.AsSpan(0, frames * _latent));
+        _mu.AsSpan(0, frames * _latent).CopyTo(_z);
+        _model.Decode(_z.AsSpan(0, frames * _latent), frames, _decoded.AsSpan(0, nf));
+        for (int n = 0; n < frames; n++)
+            NoisySpeechMath.SpeechVariance(_decoded.AsSpan(n * _bins, _bins), _logMin, _logMax, logScale, _speech.AsSpan(n * _bins, _bins));
+
+        Objectives.Clear();
+        int kept = _options.MhSteps - _options.BurnIn;
+        double previous = double.NaN;
+        for (int iteration = 0; iteration < _options.MaxIterations; iteration++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ComputeNoise(frames);
+            Sample(p, frames, logScale, floor, _options.MhSteps, _options.BurnIn, keep: true, mask: default);
+
+            UpdateW(p, frames, kept, floor);
+            ComputeNoise(frames);
+            UpdateH(p, frames, kept, floor);
+            ComputeNoise(frames);
+            UpdateGain(p, frames, kept, floor);
+            double objective = Objective(p, frames, kept, floor) + logScale;
+            Objectives.Add(objective);
+            if (!double.IsNaN(previous) && Math.Abs(previous - objective) <= _options.Tolerance) break;
+            previous = objective;
+        }
+
+        // Estimate: fresh samples with the final noise model, Wiener gains averaged over them.
+        ComputeNoise(frames);
+        var m = mask[..nf];
+        m.Clear();
+        Sample(p, frames, logScale, floor, _options.FinalMhSteps, _options.FinalBurnIn, keep: false, mask: m);
+        float minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);
+        TensorPrimitives.Multiply(m, 1f / (_options.FinalMhSteps - _options.FinalBurnIn), m);
+        TensorPrimitives.Clamp(m, minGain, 1f, m);
+    }
+
+    private void Ensure(int frames)
+    {
+        if (frames <= _capacity) return;
+        _capacity = frames;
+        int nf = frames * _bins, nl = frames * _latent;
+        _scaledPower = new float[nf];
+        _decoded = new float[nf];
+        _speech = new float[nf];
+        _noise = new float[nf];
+        _inv1 = new float[nf];
+        _pInv2 = new float[nf];
+        _mu = new float[nl];
+        _logVar = new float[nl];
+        _z = new float[nl];
+        _zProposal = new float[nl];
+        if (_gradient != null)
+        {
+            _grad = new float[nl];
+            _gradProposal = new float[nl];
+            _upstream = new float[nf];
+            _targetProposal = new float[frames];
+        }
+        _target = new float[frames];
+        _kept = new float[Math.Max(1, _options.MhSteps - _options.BurnIn)][];
+        for (int r = 0; r < _kept.Length; r++) _kept[r] = new float[nf];
+        _h = new float[frames * _rank];
+        _gain = new float[frames];
+        _gainNum = new float[frames];
+        _gainDen = new float[frames];
+    }
+
+    /// <summary>
+    /// W·H starts at the noise floor: the mean spectrum of the quietest 20 % of frames (ranked by frame
+    /// energy, so the per-bin average is not biased low as a per-bin minimum would be), spread over the
+    /// K components with random perturbations that break the symmetry between them.
+    /// </summary>
+    private void InitialiseNoise(ReadOnlySpan<float> p, int frames, float floor)
+    {
+        var energy = new float[frames];
+        var order = new int[frames];
+        for (int n = 0; n < frames; n++)
+        {
+            energy[n] = TensorPrimitives.Sum(p.Slice(n * _bins, _bins));
+            order[n] = n;
+        }
+        Array.Sort(energy, order);
+        int quiet = Math.Max(1, frames / 5);
+        var mean = _scratch;
+        mean.AsSpan().Clear();
+        for (int i = 0; i < quiet; i++) TensorPrimitives.Add(mean, p.Slice(order[i] * _bins, _bins), mean);
+        for (int f = 0; f < _bins; f++)
+        {
+            float level = MathF.Max(mean[f] / quiet, floor);
+            for (int k = 0; k < _rank; k++) _wt[k * _bins + f] = level * (0.5f + _rng.NextUniform());
+        }
+        Array.Fill(_h, 1f / _rank, 0, frames * _rank);
+    }
+
+    private void ComputeNoise(int frames)
+    {
+        for (int n = 0; n < frames; n++)
+        {
+            var v = _noise.AsSpan(n * _bins, _bins);
+            v.Clear();
+            for (int k = 0; k < _rank; k++)
+                TensorPrimitives.MultiplyAdd(_wt.AsSpan(k * _bins, _bins), _h[n * _rank + k], v, v);
+        }
+    }
+
+    /// <summary>
+    /// Random-walk Metropolis–Hastings on every frame's z (target ℓ_n(z) − ½‖z‖²). After burn-in the
+    /// chain's σ² is stored as a kept sample (<paramref name="keep"/>) or its Wiener gain is added to <paramref name="mask"/>.
+    /// </summary>
+    private void Sample(ReadOnlySpan<float> p, int frames, float logScale, float floor, int steps, int burnIn, bool keep, Span<float> mask)
+    {
+        if (_gradient != null)
+        {
+            SampleLangevin(p, frames, logScale, floor, steps, burnIn, keep, mask);
+            return;
+        }
+        float step = MathF.Sqrt(_options.ProposalVariance);
+        int nl = frames * _latent, nf = frames * _bins;
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            _target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
+                         - 0.5f * NoisySpeechMath.SquaredNorm(_z.AsSpan(n * _latent, _latent));
+        }
+        for (int m = 0; m < steps; m++)
+        {
+            for (int i = 0; i < nl; i++) _zProposal[i] = _z[i] + step * _rng.NextGaussian();
+            _model.Decode(_zProposal.AsSpan(0, nl), frames, _decoded.AsSpan(0, nf));
+            for (int n = 0; n < frames; n++)
+            {
+                int o = n * _bins;
+                var zp = _zProposal.AsSpan(n * _latent, _latent);
+                NoisySpeechMath.SpeechVariance(_decoded.AsSpan(o, _bins), _logMin, _logMax, logScale, _proposalRow);
+                float target = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _proposalRow, _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
+                               - 0.5f * NoisySpeechMath.SquaredNorm(zp);
+                float logU = MathF.Log(MathF.Max(_rng.NextUniform(), 1e-30f));
+                if (logU < target - _target[n])
+                {
+                    _target[n] = target;
+                    zp.CopyTo(_z.AsSpan(n * _latent, _latent));
+                    _proposalRow.CopyTo(_speech.AsSpan(o, _bins));
+                }
+            }
+            if (m < burnIn) continue;
+            if (keep) _speech.AsSpan(0, nf).CopyTo(_kept[m - burnIn]);
+            else
+            {
+                for (int n = 0; n < frames; n++)
+                {
+                    int o = n * _bins;
+                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _options.NoiseOverestimation, floor, _scratch, mask.Slice(o, _bins));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Metropolis-adjusted Langevin sampling of every frame's z: proposals z' = z + η·d(z) + √(2η)·ε with the
+    /// drift d = ∇_z[ℓ_n(z) − ½‖z‖²] (norm-clipped, which keeps far-off starts stable), accepted with the MH
+    /// ratio including the asymmetric proposal densities. One batched decoder forward/backward per step.
+    /// </summary>
+    private void SampleLangevin(ReadOnlySpan<float> p, int frames, float logScale, float floor, int steps, int burnIn, bool keep, Span<float> mask)
+    {
+        float eta = _options.LangevinStep, noise = MathF.Sqrt(2f * eta);
+        int nl = frames * _latent, nf = frames * _bins;
+        // Current states: variances, targets and drifts.
+        EvaluateWithGradient(p, _z, frames, logScale, floor, _speech, _target, _grad);
+        for (int m = 0; m < steps; m++)
+        {
+            for (int i = 0; i < nl; i++) _zProposal[i] = _z[i] + eta * _grad[i] + noise * _rng.NextGaussian();
+            EvaluateWithGradient(p, _zProposal, frames, logScale, floor, _decoded, _targetProposal, _gradProposal);
+            for (int n = 0; n < frames; n++)
+            {
+                int o = n * _bins, l = n * _latent;
+                // log q(z | z') − log q(z' | z), q(a | b) = N(a; b + η d(b), 2η I)
+                float forward = 0, backward = 0;
+                for (int d = 0; d < _latent; d++)
+                {
+                    float f = _zProposal[l + d] - _z[l + d] - eta * _grad[l + d];
+                    float b = _z[l + d] - _zProposal[l + d] - eta * _gradProposal[l + d];
+                    forward += f * f;
+                    backward += b * b;
+                }
+                float logRatio = _targetProposal[n] - _target[n] + (forward - backward) / (4f * eta);
+                float logU = MathF.Log(MathF.Max(_rng.NextUniform(), 1e-30f));
+                if (logU < logRatio)
+                {
+                    _target[n] = _targetProposal[n];
+                    _zProposal.AsSpan(l, _latent).CopyTo(_z.AsSpan(l, _latent));
+                    _gradProposal.AsSpan(l, _latent).CopyTo(_grad.AsSpan(l, _latent));
+                    _decoded.AsSpan(o, _bins).CopyTo(_speech.AsSpan(o, _bins));
+                }
+            }
+            if (m < burnIn) continue;
+            if (keep) _speech.AsSpan(0, nf).CopyTo(_kept[m - burnIn]);
+            else
+            {
+                for (int n = 0; n < frames; n++)
+                {
+                    int o = n * _bins;
+                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _options.NoiseOverestimation, floor, _scratch, mask.Slice(o, _bins));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// For latent points <paramref name="z"/>: speech variances σ²/c into <paramref name="speech"/>, targets
+    /// ℓ_n(z) − ½‖z‖² into <paramref name="target"/> and their norm-clipped gradients into <paramref name="grad"/>.
+    /// ∂ℓ/∂log σ²_f = g·σ²_f·(p_f − V_f)/V_f², zero where log σ² is clamped.
+    /// </summary>
+    private void EvaluateWithGradient(ReadOnlySpan<float> p, float[] z, int frames, float logScale, float floor,
+        float[] speech, float[] target, float[] grad)
+    {
+        var gradient = _gradient!;
+        int nl = frames * _latent, nf = frames * _bins;
+        var logVar = _upstream.AsSpan(0, nf);
+        gradient.Forward(z.AsSpan(0, nl), frames, logVar);
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            var s = speech.AsSpan(o, _bins);
+            var lv = logVar.Slice(o, _bins);
+            NoisySpeechMath.SpeechVariance(lv, _logMin, _logMax, logScale, s);
+            target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), s, _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
+                        - 0.5f * NoisySpeechMath.SquaredNorm(z.AsSpan(n * _latent, _latent));
+            // Upstream gradient, written over the log-variances (no longer needed).
+            float g = _gain[n];
+            for (int f = 0; f < _bins; f++)
+            {
+                bool clamped = lv[f] <= _logMin || lv[f] >= _logMax;
+                float gs = g * s[f];
+                float v = MathF.Max(gs + _noise[o + f], floor);
+                lv[f] = clamped ? 0f : gs * (p[o + f] - v) / (v * v);
+            }
+        }
+        gradient.Backward(logVar, frames, grad.AsSpan(0, nl));
+        float clip = _options.LangevinDriftClip;
+        for (int n = 0; n < frames; n++)
+        {
+            var gz = grad.AsSpan(n * _latent, _latent);
+            var zn = z.AsSpan(n * _latent, _latent);
+            TensorPrimitives.Subtract(gz, zn, gz);
+            float norm = MathF.Sqrt(TensorPrimitives.Dot(gz, gz));
+            if (norm > clip) TensorPrimitives.Multiply(gz, clip / norm, gz);
+            else if (!float.IsFinite(norm)) gz.Clear();
+        }
+    }
+
+    /// <summary>Σ_r V_r⁻¹ and p ⊙ Σ_r V_r⁻² for every frame (and, when asked, the per-frame sums the gain update needs).</summary>
+    private void AccumulateInverseVariances(ReadOnlySpan<float> p, int frames, int kept, float floor, bool forGain)
+    {
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            var inv1 = _inv1.AsSpan(o, _bins);
+            var pInv2 = _pInv2.AsSpan(o, _bins);
+            var pn = p.Slice(o, _bins);
+            var v = _noise.AsSpan(o, _bins);
+            inv1.Clear();
+            pInv2.Clear();
+            float num = 0, den = 0;
+            for (int r = 0; r < kept; r++)
+            {
+                var s = _kept[r].AsSpan(o, _bins);
+                NoisySpeechMath.TotalVariance(s, _gain[n], v, floor, _scratch);
+                TensorPrimitives.Reciprocal(_scratch, _scratch);
+                TensorPrimitives.Add(inv1, _scratch, inv1);
+                TensorPrimitives.Multiply(_scratch, _scratch, _scratch2);
+                TensorPrimitives.Multiply(_scratch2, pn, _scratch2);
+                TensorPrimitives.Add(pInv2, _scratch2, pInv2);
+                if (forGain)
+                {
+                    num += TensorPrimitives.Dot(s, _scratch2);
+                    den += TensorPrimitives.Dot(s, _scratch);
+                }
+            }
+            _gainNum[n] = num;
+            _gainDen[n] = den;
+        }
+    }
+
+    private void UpdateW(ReadOnlySpan<float> p, int frames, int kept, float floor)
+    {
+        AccumulateInverseVariances(p, frames, kept, floor, forGain: false);
+        Array.Clear(_wNum);
+        Array.Clear(_wDen);
+        for (int n = 0; n < frames; n++)
+        {
+            var inv1 = _inv1.AsSpan(n * _bins, _bins);
+            var pInv2 = _pInv2.AsSpan(n * _bins, _bins);
+            for (int k = 0; k < _rank; k++)
+            {
+                float h = _h[n * _rank + k];
+                TensorPrimitives.MultiplyAdd(pInv2, h, _wNum.AsSpan(k * _bins, _bins), _wNum.AsSpan(k * _bins, _bins));
+                TensorPrimitives.MultiplyAdd(inv1, h, _wDen.AsSpan(k * _bins, _bins), _wDen.AsSpan(k * _bins, _bins));
+            }
+        }
+        float tiny = floor * 1e-3f;
+        for (int i = 0; i < _wt.Length; i++)
+        {
+            float ratio = _wDen[i] > 0 ? _wNum[i] / _wDen[i] : 1f;
+            _wt[i] = MathF.Max(_wt[i] * MathF.Sqrt(ratio), tiny);
+        }
+        // Unit-sum columns of W, scale moved into H: keeps W·H unchanged and the factorisation identifiable.
+        for (int k = 0; k < _rank; k++)
+        {
+            var w = _wt.AsSpan(k * _bins, _bins);
+            float sum = TensorPrimitives.Sum(w);
+            if (!(sum > 0)) continue;
+            TensorPrimitives.Multiply(w, 1f / sum, w);
+            for (int n = 0; n < frames; n++) _h[n * _rank + k] *= sum;
+        }
+    }
+
+    private void UpdateH(ReadOnlySpan<float> p, int frames, int kept, float floor)
+    {
+        AccumulateInverseVariances(p, frames, kept, floor, forGain: false);
+        float tiny = floor * 1e-3f;
+        for (int n = 0; n < frames; n++)
+        {
+            var inv1 = _inv1.AsSpan(n * _bins, _bins);
+            var pInv2 = _pInv2.AsSpan(n * _bins, _bins);
+            for (int k = 0; k < _rank; k++)
+            {
+                var w = _wt.AsSpan(k * _bins, _bins);
+                float num = TensorPrimitives.Dot(w, pInv2), den = TensorPrimitives.Dot(w, inv1);
+                float ratio = den > 0 ? num / den : 1f;
+                _h[n * _rank + k] = MathF.Max(_h[n * _rank + k] * MathF.Sqrt(ratio), tiny);
+            }
+        }
+    }
+
+    private void UpdateGain(ReadOnlySpan<float> p, int frames, int kept, float floor)
+    {
+        AccumulateInverseVariances(p, frames, kept, floor, forGain: true);
+        if (_options.SharedSpeechGain)
+        {
+            // One gain for the whole segment: the level of speech is the model's business (z), not a free per-frame scale.
+            double num = 0, den = 0;
+            for (int n = 0; n < frames; n++)
+            {
+                num += _gainNum[n];
+                den += _gainDen[n];
+            }
+            den += _options.SpeechGainPenalty * frames * _gain[0];
+            float ratio = den > 0 ? (float)(num / den) : 1f;
+            float shared = Math.Clamp(_gain[0] * MathF.Sqrt(ratio), 1e-8f, 1e8f);
+            Array.Fill(_gain, shared, 0, frames);
+            return;
+        }
+        for (int n = 0; n < frames; n++)
+        {
+            float den = _gainDen[n] + _options.SpeechGainPenalty * _gain[n];
+            float ratio = den > 0 ? _gainNum[n] / den : 1f;
+            _gain[n] = Math.Clamp(_gain[n] * MathF.Sqrt(ratio), 1e-8f, 1e8f);
+        }
+    }
+
+    private double Objective(ReadOnlySpan<float> p, int frames, int kept, float floor)
+    {
+        double total = 0;
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            for (int r = 0; r < kept; r++)
+                total -= NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _kept[r].AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2);
+        }
+        return total / ((double)frames * kept * _bins);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Numerics.Tensors;
+
+namespace RealtimeDenoise.Enhancement;
+
+/// <summary>
+/// The per-frame pieces of the noisy-speech model x ~ N_c(0, g·σ²(z) + v) of ALGORITHM.md §2,
+/// shared by the offline and streaming enhancers. All spans have one value per frequency bin.
+/// </summary>
+internal static class NoisySpeechMath
+{
+    /// <summary>σ² = exp(clamp(log σ², lo, hi)) / c: the decoder output brought back to the unscaled input level.</summary>
+    public static void SpeechVariance(ReadOnlySpan<float> logVariance, float logMin, float logMax, float logScale, Span<float> variance)
+    {
+        TensorPrimitives.Clamp(logVariance, logMin, logMax, variance);
+        TensorPrimitives.Subtract(variance, logScale, variance);
+        TensorPrimitives.Exp(variance, variance);
+    }
+
+    /// <summary>V = max(g·S + v, floor) into <paramref name="total"/>.</summary>
+    public static void TotalVariance(ReadOnlySpan<float> speech, float gain, ReadOnlySpan<float> noise, float floor, Span<float> total)
+    {
+        TensorPrimitives.MultiplyAdd(speech, gain, noise, total);
+        TensorPrimitives.Max(total, floor, total);
+    }
+
+    /// <summary>
+    /// ℓ = −Σ_f [log V_f + p_f / V_f] with V = max(g·S + v, floor); <paramref name="scratch"/> (and
+    /// <paramref name="scratch2"/>) are overwritten.
+    /// </summary>
+    public static float LogLikelihood(ReadOnlySpan<float> power, ReadOnlySpan<float> speech, float gain, ReadOnlySpan<float> noise,
+        float floor, Span<float> scratch, Span<float> scratch2)
+    {
+        TotalVariance(speech, gain, noise, floor, scratch);
+        TensorPrimitives.Divide(power, scratch, scratch2);
+        TensorPrimitives.Log(scratch, scratch);
+        return -(TensorPrimitives.Sum(scratch) + TensorPrimitives.Sum(scratch2));
+    }
+
+    /// <summary>
+    /// Parametric Wiener gain w·g·S / (g·S + β·v) added to <paramref name="gainSum"/> (β = 1: the posterior-mean
+    /// Wiener filter; β &gt; 1 trades speech distortion for noise reduction); <paramref name="scratch"/> is overwritten.
+    /// </summary>
+    public static void AccumulateWienerGain(ReadOnlySpan<float> speech, float gain, ReadOnlySpan<float> noise, float noiseWeight, float floor,
+        Span<float> scratch, Span<float> gainSum, float weight = 1f)
+    {
+        TensorPrimitives.Multiply(noise, noiseWeight, scratch);
+        TotalVariance(speech, gain, scratch, floor, scratch);
+        TensorPrimitives.Divide(speech, scratch, scratch);
+        TensorPrimitives.MultiplyAdd(scratch, weight * gain, gainSum, gainSum);
+    }
+
+    public static float SquaredNorm(ReadOnlySpan<float> z) => TensorPrimitives.Dot(z, z);
+}

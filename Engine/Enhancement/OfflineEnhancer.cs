@@ -1,0 +1,98 @@
+using RealtimeDenoise.Dsp;
+using RealtimeDenoise.Models;
+
+namespace RealtimeDenoise.Enhancement;
+
+/// <summary>
+/// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3). The signal is cleaned of
+/// non-finite samples, its active level measured once, and processed in segments of at most
+/// <see cref="OfflineOptions.SegmentSeconds"/> with a linear crossfade over the overlaps, so memory
+/// stays bounded for long inputs. Output has the input's length and alignment. Not thread-safe.
+/// </summary>
+public sealed class OfflineEnhancer : IEnhancer
+{
+    private readonly IVarianceModel _model;
+    private readonly OfflineOptions _options;
+    private readonly Stft _stft;
+
+    public OfflineEnhancer(IVarianceModel model, OfflineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _options = options ?? new OfflineOptions();
+        _options.Validate();
+        var card = model.Card;
+        var config = new StftConfig(card.FftSize, card.HopSize, card.SampleRate);
+        config.Validate();
+        if (config.Bins != model.Bins)
+            throw new ArgumentException($"Model card says n_fft {card.FftSize} ({config.Bins} bins) but the model has {model.Bins} bins.", nameof(model));
+        _stft = new Stft(config);
+    }
+
+    public int SampleRate => _model.Card.SampleRate;
+
+    /// <summary>Non-finite input samples replaced by zero during the last <see cref="Enhance"/> call.</summary>
+    public int NonFiniteSamplesReplaced { get; private set; }
+
+    /// <summary>EM iterations run per segment during the last call (the convergence rule may stop early).</summary>
+    public IReadOnlyList<int> IterationsPerSegment => _iterations;
+
+    private readonly List<int> _iterations = [];
+
+    public float[] Enhance(ReadOnlySpan<float> noisy, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clean = new float[noisy.Length];
+        NonFiniteSamplesReplaced = InputSanitizer.Sanitize(noisy, clean);
+        _iterations.Clear();
+        if (noisy.Length == 0) return clean;
+
+        float scale = _options.NormalizeLevel
+            ? SpeechLevel.PowerScale(SpeechLevel.ActiveLevelDbfs(clean), _model.Card.TrainingLevelDbfs)
+            : 1f;
+
+        int segment = Math.Max(_stft.Config.FftSize * 4, (int)(_options.SegmentSeconds * SampleRate));
+        int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
+        var output = new float[noisy.Length];
+        var em = new MonteCarloEm(_model, _options, _options.Seed, FindGradient());
+        int start = 0, index = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int end = Math.Min(clean.Length, start + segment);
+            bool first = start == 0, last = end == clean.Length;
+            var enhanced = EnhanceSegment(em, clean.AsSpan(start, end - start), scale, cancellationToken);
+            for (int i = 0; i < enhanced.Length; i++)
+            {
+                float w = 1f;
+                if (!first && i < overlap) w = (i + 0.5f) / overlap;
+                if (!last && i >= enhanced.Length - overlap) w = (enhanced.Length - i - 0.5f) / overlap;
+                output[start + i] += w * enhanced[i];
+            }
+            _iterations.Add(em.Objectives.Count);
+            index++;
+            progress?.Report((double)end / clean.Length);
+            if (last) break;
+            start = end - overlap;
+        }
+        return output;
+    }
+
+    /// <summary>The decoder's backward pass for Langevin proposals: given in the options, provided by the model, or built from a managed model's weights.</summary>
+    private IDecoderGradient? FindGradient() => _options.DecoderGradient
+        ?? _model as IDecoderGradient
+        ?? (_model is ManagedVarianceModel managed ? new DenseDecoderGradient(managed.Weights) : null);
+
+    private float[] EnhanceSegment(MonteCarloEm em, ReadOnlySpan<float> signal, float scale, CancellationToken cancellationToken)
+    {
+        var spec = _stft.Analyze(signal);
+        var power = spec.Power();
+        var mask = new float[power.Length];
+        em.Run(power, spec.Frames, scale, mask, cancellationToken);
+        for (int i = 0; i < mask.Length; i++)
+        {
+            spec.Real[i] *= mask[i];
+            spec.Imag[i] *= mask[i];
+        }
+        return _stft.Synthesize(spec, signal.Length);
+    }
+}

@@ -1,0 +1,83 @@
+namespace RealtimeDenoise.Enhancement;
+
+/// <summary>
+/// Settings of the streaming (frame-online) enhancer, ALGORITHM.md §4. Defaults were chosen by
+/// measurement on dev-test under the per-frame cost budget (see the project report).
+/// </summary>
+public sealed class StreamingOptions
+{
+    /// <summary>K, the number of NMF components of the online noise model.</summary>
+    public int NmfRank { get; set; } = 8;
+
+    /// <summary>
+    /// Latent candidates per frame, decoded in one batched call: the previous frame's z, the encoder
+    /// mean, and draws from the encoder posterior N(μ, diag exp λ·<see cref="ProposalScale"/>²).
+    /// </summary>
+    public int Candidates { get; set; } = 8;
+
+    /// <summary>Scale of the candidate draws around the encoder mean, relative to the encoder's posterior std.</summary>
+    public float ProposalScale { get; set; } = 1f;
+
+    /// <summary>Multiplicative updates of the frame's activations h and speech gain g per frame.</summary>
+    public int Updates { get; set; } = 3;
+
+    /// <summary>Time constant of the exponential forgetting of the online NMF statistics (seconds).</summary>
+    public float ForgettingSeconds { get; set; } = 3f;
+
+    /// <summary>Frames whose mean spectrum seeds W at a cold start (and after <c>Reset</c>).</summary>
+    public int SeedFrames { get; set; } = 8;
+
+    /// <summary>Frames of lookahead k (0–8): the mask of a frame is averaged symmetrically with k frames on each side; latency grows by k·hop.</summary>
+    public int LookaheadFrames { get; set; }
+
+    /// <summary>
+    /// λ of an exponential prior p(g) ∝ exp(−λ·g) on the speech gain (g = 1 is speech at the training level).
+    /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
+    /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
+    /// </summary>
+    public float SpeechGainPenalty { get; set; } = 300f;
+
+    /// <summary>
+    /// The encoder is initialised from max(p − α·v, 0.01·p) instead of the noisy power p (α = this value, v the
+    /// current noise estimate): it was trained on clean speech. 0 feeds it the noisy power as in the paper.
+    /// </summary>
+    public float EncoderNoiseSubtraction { get; set; }
+
+    /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
+    public float NoiseOverestimation { get; set; } = 2f;
+
+    /// <summary>Maximum attenuation of the mask in dB (gain floor).</summary>
+    public float MaxAttenuationDb { get; set; } = 25f;
+
+    /// <summary>Recursive smoothing of the mask over time, 0 (none) to &lt;1, against musical noise.</summary>
+    public float MaskTimeSmoothing { get; set; } = 0.3f;
+
+    /// <summary>3-tap smoothing of the mask across frequency, 0 (none) to 1.</summary>
+    public float MaskFrequencySmoothing { get; set; }
+
+    /// <summary>Scale the power the speech model sees so the running active level matches the model's training level.</summary>
+    public bool NormalizeLevel { get; set; } = true;
+
+    /// <summary>Frames over which the mask fades to 1 (bypass on) or back (bypass off), so toggling does not click.</summary>
+    public int BypassFadeFrames { get; set; } = 8;
+
+    public int Seed { get; set; } = 20241120;
+
+    internal void Validate()
+    {
+        if (NmfRank < 1) throw new ArgumentOutOfRangeException(nameof(NmfRank), NmfRank, "NMF rank must be at least 1.");
+        if (Candidates < 1) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "At least one latent candidate is needed.");
+        if (!(ProposalScale >= 0)) throw new ArgumentOutOfRangeException(nameof(ProposalScale), ProposalScale, "Proposal scale must be ≥ 0.");
+        if (Updates < 1) throw new ArgumentOutOfRangeException(nameof(Updates), Updates, "At least one update per frame is needed.");
+        if (!(ForgettingSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ForgettingSeconds), ForgettingSeconds, "Forgetting time constant must be positive.");
+        if (SeedFrames < 1) throw new ArgumentOutOfRangeException(nameof(SeedFrames), SeedFrames, "At least one seed frame is needed.");
+        if (LookaheadFrames < 0 || LookaheadFrames > 8) throw new ArgumentOutOfRangeException(nameof(LookaheadFrames), LookaheadFrames, "Lookahead must be 0–8 frames.");
+        if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
+        if (!(EncoderNoiseSubtraction >= 0)) throw new ArgumentOutOfRangeException(nameof(EncoderNoiseSubtraction), EncoderNoiseSubtraction, "Encoder noise subtraction must be ≥ 0.");
+        if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
+        if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
+        if (!(MaskTimeSmoothing >= 0 && MaskTimeSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(MaskTimeSmoothing), MaskTimeSmoothing, "Time smoothing must be in [0, 1).");
+        if (!(MaskFrequencySmoothing >= 0 && MaskFrequencySmoothing <= 1)) throw new ArgumentOutOfRangeException(nameof(MaskFrequencySmoothing), MaskFrequencySmoothing, "Frequency smoothing must be in [0, 1].");
+        if (BypassFadeFrames < 1) throw new ArgumentOutOfRangeException(nameof(BypassFadeFrames), BypassFadeFrames, "Bypass fade needs at least one frame.");
+    }
+}

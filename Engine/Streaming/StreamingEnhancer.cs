@@ -1,0 +1,64 @@
+using RealtimeDenoise.Dsp;
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Models;
+
+namespace RealtimeDenoise.Streaming;
+
+/// <summary>
+/// The live enhancer: non-finite samples replaced (and counted), a <see cref="StreamingStft"/> around a
+/// <see cref="VaeNmfFrameProcessor"/>. Any block size; output delayed by exactly <see cref="LatencySamples"/>;
+/// <see cref="Bypass"/> crossfades the mask to 1 through the same path, so latency is unchanged and toggling
+/// does not click. <see cref="Process"/> does not allocate, lock or do I/O. Not thread-safe. The model is
+/// not owned: dispose it after this processor.
+/// </summary>
+public sealed class StreamingEnhancer : IStreamProcessor
+{
+    private const int ChunkSamples = 256;
+
+    private readonly VaeNmfFrameProcessor _processor;
+    private readonly StreamingStft _stft;
+    private readonly float[] _chunk = new float[ChunkSamples];
+
+    public StreamingEnhancer(IVarianceModel model, StreamingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var card = model.Card;
+        _processor = new VaeNmfFrameProcessor(model, options);
+        _stft = new StreamingStft(new StftConfig(card.FftSize, card.HopSize, card.SampleRate), _processor);
+        SampleRate = card.SampleRate;
+    }
+
+    public int SampleRate { get; }
+
+    /// <summary>n_fft − 1 + lookahead·hop samples (see <see cref="StreamingStft.LatencySamples"/>).</summary>
+    public int LatencySamples => _stft.LatencySamples;
+
+    public bool Bypass
+    {
+        get => _processor.Bypass;
+        set => _processor.Bypass = value;
+    }
+
+    /// <summary>Non-finite input samples replaced by zero since construction or the last <see cref="Reset"/>.</summary>
+    public long NonFiniteSamplesReplaced { get; private set; }
+
+    public void Process(ReadOnlySpan<float> input, Span<float> output)
+    {
+        if (output.Length != input.Length)
+            throw new ArgumentException($"Output length {output.Length} ≠ input length {input.Length}.", nameof(output));
+        for (int done = 0; done < input.Length; done += ChunkSamples)
+        {
+            int m = Math.Min(ChunkSamples, input.Length - done);
+            NonFiniteSamplesReplaced += InputSanitizer.Sanitize(input.Slice(done, m), _chunk);
+            _stft.Process(_chunk.AsSpan(0, m), output.Slice(done, m));
+        }
+    }
+
+    public void Reset()
+    {
+        _stft.Reset();
+        NonFiniteSamplesReplaced = 0;
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,396 @@
+using System.Numerics.Tensors;
+using RealtimeDenoise.Dsp;
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Models;
+
+namespace RealtimeDenoise.Streaming;
+
+/// <summary>
+/// The streaming VAE-NMF enhancer of ALGORITHM.md §4, one STFT frame at a time:
+/// <list type="number">
+/// <item>latent candidates for the frame — the previous frame's z, the encoder mean μ(p_n) and draws from the
+/// encoder posterior — decoded in one batched call; each is weighted by its posterior probability
+/// exp(ℓ_n(z) − ½‖z‖²) over the candidate set (a batched importance refinement of z);</item>
+/// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed;</item>
+/// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum);</item>
+/// <item>the Wiener gain averaged over the candidates, floored, optionally smoothed, applied to the frame.</item>
+/// </list>
+/// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the
+/// masks of the 2k+1 frames around it. All buffers are allocated in the constructor; the per-frame cost is constant
+/// and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as <see cref="IVarianceModel"/> promises).
+/// </summary>
+public sealed class VaeNmfFrameProcessor : ISpectralProcessor
+{
+    /// <summary>Peak frame levels of speech lie about this far above its active level (P.56-style).</summary>
+    private const float PeakToActiveDb = 5f;
+
+    /// <summary>Release of the level tracker's peak envelope, dB per second.</summary>
+    private const float LevelReleaseDbPerSecond = 3f;
+
+    private readonly IVarianceModel _model;
+    private readonly StreamingOptions _options;
+    private readonly int _bins, _latent, _rank, _candidates, _fftSize, _lookahead, _ringFrames;
+    private readonly float _logMin, _logMax, _gamma, _minGain, _releasePerFrame;
+    private readonly GaussianSampler _rng;
+
+    private readonly float[] _power, _scaled, _mu, _logVar, _zCandidates, _zPrevious, _decoded, _speech, _total;
+    private readonly float[] _target, _weight;
+    private readonly float[] _wt, _a, _b, _perturbation, _h, _noise, _inv1, _pInv2, _scratch, _scratch2, _seedSum;
+    private readonly float[] _mask, _previousMask, _smoothed, _maskRing, _reRing, _imRing;
+
+    private long _frames;
+    private bool _hasPrevious;
+    private float _gain, _levelEnvelopeDb, _bypassMix;
+
+    public VaeNmfFrameProcessor(IVarianceModel model, StreamingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _options = options ?? new StreamingOptions();
+        _options.Validate();
+        var card = model.Card;
+        _bins = model.Bins;
+        if (card.FftSize / 2 + 1 != _bins)
+            throw new ArgumentException($"Model card says n_fft {card.FftSize} but the model has {_bins} bins.", nameof(model));
+        _fftSize = card.FftSize;
+        _latent = model.LatentDim;
+        _rank = _options.NmfRank;
+        _candidates = _options.Candidates;
+        _lookahead = _options.LookaheadFrames;
+        _ringFrames = 2 * _lookahead + 1;
+        var range = card.LogVarianceRange;
+        _logMin = range.Length == 2 ? range[0] : -30f;
+        _logMax = range.Length == 2 ? range[1] : 10f;
+        float framesPerSecond = (float)card.SampleRate / card.HopSize;
+        _gamma = MathF.Exp(-1f / (_options.ForgettingSeconds * framesPerSecond));
+        _minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);
+        _releasePerFrame = LevelReleaseDbPerSecond / framesPerSecond;
+        _rng = new GaussianSampler(_options.Seed);
+
+        _power = new float[_bins];
+        _scaled = new float[_bins];
+        _mu = new float[_latent];
+        _logVar = new float[_latent];
+        _zCandidates = new float[_candidates * _latent];
+        _zPrevious = new float[_latent];
+        _decoded = new float[_candidates * _bins];
+        _speech = new float[_candidates * _bins];
+        _total = new float[_candidates * _bins];
+        _target = new float[_candidates];
+        _weight = new float[_candidates];
+        _wt = new float[_rank * _bins];
+        _a = new float[_rank * _bins];
+        _b = new float[_rank * _bins];
+        _perturbation = new float[_rank * _bins];
+        _h = new float[_rank];
+        _noise = new float[_bins];
+        _inv1 = new float[_bins];
+        _pInv2 = new float[_bins];
+        _scratch = new float[_bins];
+        _scratch2 = new float[_bins];
+        _seedSum = new float[_bins];
+        _mask = new float[_bins];
+        _smoothed = new float[_bins];
+        _previousMask = new float[_bins];
+        _maskRing = new float[_ringFrames * _bins];
+        _reRing = new float[(_lookahead + 1) * _bins];
+        _imRing = new float[(_lookahead + 1) * _bins];
+        Reset();
+    }
+
+    /// <summary>Frames of lookahead k: the frame written by <see cref="ProcessFrame"/> is the one analysed k calls earlier.</summary>
+    public int LookaheadFrames => _lookahead;
+
+    /// <summary>When set, the mask fades to 1 over <see cref="StreamingOptions.BypassFadeFrames"/> frames (and back when cleared).</summary>
+    public bool Bypass { get; set; }
+
+    /// <summary>The mask applied to the last frame written (after floor, smoothing, lookahead and bypass); for inspection and tests.</summary>
+    public ReadOnlySpan<float> LastMask => _smoothed;
+
+    public void Reset()
+    {
+        _frames = 0;
+        _hasPrevious = false;
+        _gain = 1f;
+        _levelEnvelopeDb = float.NegativeInfinity;
+        _bypassMix = Bypass ? 1f : 0f;
+        _rng.Reseed(_options.Seed);
+        for (int i = 0; i < _perturbation.Length; i++) _perturbation[i] = 0.5f + _rng.NextUniform();
+        Array.Fill(_h, 1f);
+        Array.Clear(_wt);
+        Array.Clear(_a);
+        Array.Clear(_b);
+        Array.Clear(_seedSum);
+        Array.Clear(_smoothed);
+        Array.Clear(_previousMask);
+        Array.Clear(_maskRing);
+        Array.Clear(_reRing);
+        Array.Clear(_imRing);
+    }
+
+    /// <summary>Consumes frame t and writes frame t − k (silence before k frames have been seen).</summary>
+    public void ProcessFrame(ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag)
+    {
+        int slot = (int)(_frames % (_lookahead + 1));
+        inReal[.._bins].CopyTo(_reRing.AsSpan(slot * _bins, _bins));
+        inImag[.._bins].CopyTo(_imRing.AsSpan(slot * _bins, _bins));
+        TensorPrimitives.Multiply(inReal[.._bins], inReal[.._bins], _power);
+        TensorPrimitives.MultiplyAdd(inImag[.._bins], inImag[.._bins], _power, _power);
+
+        float scale = _options.NormalizeLevel ? TrackLevel() : 1f;
+        float logScale = MathF.Log(scale);
+        float floor = 1e-9f / scale;
+
+        EstimateMask(scale, logScale, floor);
+        PostProcessMask();
+
+        // Frame t − k sits in the ring slot after the newest one (the oldest of k + 1).
+        int outSlot = (int)((_frames + 1) % (_lookahead + 1));
+        var re = _reRing.AsSpan(outSlot * _bins, _bins);
+        var im = _imRing.AsSpan(outSlot * _bins, _bins);
+        TensorPrimitives.Multiply(re, _smoothed, outReal[.._bins]);
+        TensorPrimitives.Multiply(im, _smoothed, outImag[.._bins]);
+        if (_frames < long.MaxValue) _frames++;
+    }
+
+    /// <summary>
+    /// Running active level: a peak envelope of the frame levels with a slow release, minus the usual
+    /// peak-to-active distance of speech. Returns the power scale c for the speech model.
+    /// </summary>
+    private float TrackLevel()
+    {
+        // Parseval with the sqrt-Hann window (Σw² = n_fft/2): mean square of the frame from its half spectrum.
+        float edge = _power[0] + _power[_bins - 1];
+        float sum = 2f * TensorPrimitives.Sum(_power) - edge;
+        float meanSquare = sum / (_fftSize * (_fftSize * 0.5f));
+        float levelDb = 10f * MathF.Log10(meanSquare + 1e-20f);
+        _levelEnvelopeDb = MathF.Max(levelDb, _levelEnvelopeDb - _releasePerFrame);
+        return SpeechLevel.PowerScale(_levelEnvelopeDb - PeakToActiveDb, _model.Card.TrainingLevelDbfs);
+    }
+
+    private void EstimateMask(float scale, float logScale, float floor)
+    {
+        // 1. Latent candidates, decoded in one batch.
+        // Optionally the encoder sees the frame with the current noise estimate subtracted (see MonteCarloEm).
+        bool seeding = _frames < _options.SeedFrames;
+        if (seeding) SeedNoise();
+        float subtract = _options.EncoderNoiseSubtraction;
+        if (subtract > 0)
+        {
+            ComputeNoise();
+            for (int f = 0; f < _bins; f++)
+                _scaled[f] = scale * MathF.Max(_power[f] - subtract * _noise[f], MonteCarloEm.EncoderResidualFloor * _power[f]);
+        }
+        else TensorPrimitives.Multiply(_power, scale, _scaled);
+        _model.Encode(_scaled, 1, _mu, _logVar);
+        (_hasPrevious ? _zPrevious : _mu).CopyTo(_zCandidates.AsSpan(0, _latent));
+        for (int j = 1; j < _candidates; j++)
+        {
+            var z = _zCandidates.AsSpan(j * _latent, _latent);
+            for (int d = 0; d < _latent; d++)
+            {
+                float draw = j == 1 ? 0f : _options.ProposalScale * MathF.Exp(0.5f * _logVar[d]) * _rng.NextGaussian();
+                z[d] = _mu[d] + draw;
+            }
+        }
+        _model.Decode(_zCandidates, _candidates, _decoded);
+        for (int j = 0; j < _candidates; j++)
+            NoisySpeechMath.SpeechVariance(_decoded.AsSpan(j * _bins, _bins), _logMin, _logMax, logScale, _speech.AsSpan(j * _bins, _bins));
+
+        // Cold start: W from the mean spectrum of the first frames, h = 1.
+        // 2. Multiplicative updates of h and g with W fixed.
+        float tiny = floor * 1e-3f;
+        for (int u = 0; u < _options.Updates; u++)
+        {
+            ComputeNoise();
+            float gainNum, gainDen;
+            (gainNum, gainDen) = WeighCandidates(floor);
+            for (int k = 0; k < _rank; k++)
+            {
+                var w = _wt.AsSpan(k * _bins, _bins);
+                float num = TensorPrimitives.Dot(w, _pInv2), den = TensorPrimitives.Dot(w, _inv1);
+                if (den > 0 && num >= 0) _h[k] = MathF.Max(_h[k] * MathF.Sqrt(num / den), tiny);
+            }
+            gainDen += _options.SpeechGainPenalty * _gain;
+            if (gainDen > 0 && gainNum >= 0) _gain = Math.Clamp(_gain * MathF.Sqrt(gainNum / gainDen), 1e-8f, 1e8f);
+        }
+        ComputeNoise();
+        WeighCandidates(floor);
+
+        // 3. Wiener gain averaged over the candidates.
+        _mask.AsSpan().Clear();
+        for (int j = 0; j < _candidates; j++)
+        {
+            if (_weight[j] < 1e-6f) continue;
+            NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(j * _bins, _bins), _gain, _noise, _options.NoiseOverestimation, floor, _scratch, _mask, _weight[j]);
+        }
+
+        // 4. Online W with exponential forgetting (after the seed frames).
+        if (seeding)
+        {
+            if (_frames == _options.SeedFrames - 1) StartStatistics();
+        }
+        else
+        {
+            // Online IS-NMF (Lefèvre et al. 2011): A accumulates W²-weighted numerators so W = √(A/B) is a
+            // weighted average over time of the batch update, instead of compounding the ratio every frame.
+            for (int k = 0; k < _rank; k++)
+            {
+                var a = _a.AsSpan(k * _bins, _bins);
+                var b = _b.AsSpan(k * _bins, _bins);
+                var w = _wt.AsSpan(k * _bins, _bins);
+                TensorPrimitives.Multiply(w, w, _scratch);
+                TensorPrimitives.Multiply(_scratch, _pInv2, _scratch);
+                TensorPrimitives.Multiply(a, _gamma, a);
+                TensorPrimitives.MultiplyAdd(_scratch, _h[k], a, a);
+                TensorPrimitives.Multiply(b, _gamma, b);
+                TensorPrimitives.MultiplyAdd(_inv1, _h[k], b, b);
+                for (int f = 0; f < _bins; f++)
+                {
+                    if (b[f] > 0 && a[f] >= 0) w[f] = MathF.Max(MathF.Sqrt(a[f] / b[f]), tiny);
+                }
+            }
+        }
+
+        // The most probable candidate starts the next frame's set.
+        int best = 0;
+        for (int j = 1; j < _candidates; j++) if (_weight[j] > _weight[best]) best = j;
+        _zCandidates.AsSpan(best * _latent, _latent).CopyTo(_zPrevious);
+        _hasPrevious = true;
+    }
+
+    private void SeedNoise()
+    {
+        TensorPrimitives.Add(_seedSum, _power, _seedSum);
+        float share = 1f / ((_frames + 1) * _rank);
+        for (int k = 0; k < _rank; k++)
+        {
+            var w = _wt.AsSpan(k * _bins, _bins);
+            TensorPrimitives.Multiply(_seedSum, share, w);
+            TensorPrimitives.Multiply(w, _perturbation.AsSpan(k * _bins, _bins), w);
+            TensorPrimitives.Max(w, 1e-20f, w);
+        }
+        Array.Fill(_h, 1f);
+    }
+
+    /// <summary>B = (seed frames)·h/v and A = B ⊙ W²: the statistics of a noise model that fitted the seed frames exactly, so W starts where it was seeded.</summary>
+    private void StartStatistics()
+    {
+        ComputeNoise();
+        float frames = _options.SeedFrames;
+        for (int k = 0; k < _rank; k++)
+        {
+            var a = _a.AsSpan(k * _bins, _bins);
+            var b = _b.AsSpan(k * _bins, _bins);
+            var w = _wt.AsSpan(k * _bins, _bins);
+            for (int f = 0; f < _bins; f++)
+            {
+                b[f] = frames * _h[k] / MathF.Max(_noise[f], 1e-30f);
+                a[f] = b[f] * w[f] * w[f];
+            }
+        }
+    }
+
+    private void ComputeNoise()
+    {
+        _noise.AsSpan().Clear();
+        for (int k = 0; k < _rank; k++)
+            TensorPrimitives.MultiplyAdd(_wt.AsSpan(k * _bins, _bins), _h[k], _noise, _noise);
+    }
+
+    /// <summary>
+    /// Posterior weights of the candidates under the current h, g, W; fills Σ_j w_j V_j⁻¹ and p ⊙ Σ_j w_j V_j⁻²
+    /// and returns the numerator and denominator of the gain update.
+    /// </summary>
+    private (float Num, float Den) WeighCandidates(float floor)
+    {
+        float maxTarget = float.NegativeInfinity;
+        for (int j = 0; j < _candidates; j++)
+        {
+            var s = _speech.AsSpan(j * _bins, _bins);
+            var v = _total.AsSpan(j * _bins, _bins);
+            NoisySpeechMath.TotalVariance(s, _gain, _noise, floor, v);
+            TensorPrimitives.Divide(_power, v, _scratch2);
+            TensorPrimitives.Log(v, _scratch);
+            float t = -(TensorPrimitives.Sum(_scratch) + TensorPrimitives.Sum(_scratch2))
+                      - 0.5f * NoisySpeechMath.SquaredNorm(_zCandidates.AsSpan(j * _latent, _latent));
+            _target[j] = float.IsFinite(t) ? t : float.NegativeInfinity;
+            if (_target[j] > maxTarget) maxTarget = _target[j];
+        }
+        float total = 0;
+        for (int j = 0; j < _candidates; j++)
+        {
+            _weight[j] = float.IsFinite(maxTarget) ? MathF.Exp(_target[j] - maxTarget) : 1f;
+            total += _weight[j];
+        }
+        _inv1.AsSpan().Clear();
+        _pInv2.AsSpan().Clear();
+        float num = 0, den = 0;
+        for (int j = 0; j < _candidates; j++)
+        {
+            _weight[j] /= total;
+            float wj = _weight[j];
+            if (wj < 1e-6f) continue;
+            var s = _speech.AsSpan(j * _bins, _bins);
+            TensorPrimitives.Reciprocal(_total.AsSpan(j * _bins, _bins), _scratch);
+            TensorPrimitives.MultiplyAdd(_scratch, wj, _inv1, _inv1);
+            TensorPrimitives.Multiply(_scratch, _scratch, _scratch2);
+            TensorPrimitives.Multiply(_scratch2, _power, _scratch2);
+            TensorPrimitives.MultiplyAdd(_scratch2, wj, _pInv2, _pInv2);
+            num += wj * TensorPrimitives.Dot(s, _scratch2);
+            den += wj * TensorPrimitives.Dot(s, _scratch);
+        }
+        return (num, den);
+    }
+
+    /// <summary>Floor, optional frequency/time smoothing, lookahead averaging and the bypass crossfade.</summary>
+    private void PostProcessMask()
+    {
+        for (int f = 0; f < _bins; f++)
+        {
+            float g = _mask[f];
+            _mask[f] = g >= _minGain ? MathF.Min(g, 1f) : _minGain; // NaN falls to the floor
+        }
+        float fs = _options.MaskFrequencySmoothing;
+        if (fs > 0)
+        {
+            float prev = _mask[0];
+            for (int f = 0; f < _bins; f++)
+            {
+                float cur = _mask[f], next = f + 1 < _bins ? _mask[f + 1] : cur;
+                _mask[f] = (1 - fs) * cur + fs * (prev + cur + next) / 3f;
+                prev = cur;
+            }
+        }
+        var ring = _maskRing.AsSpan((int)(_frames % _ringFrames) * _bins, _bins);
+        float ts = _options.MaskTimeSmoothing;
+        if (ts > 0 && _frames > 0)
+        {
+            TensorPrimitives.Multiply(_previousMask, ts, _previousMask);
+            TensorPrimitives.MultiplyAdd(_mask, 1 - ts, _previousMask, _previousMask);
+        }
+        else _mask.CopyTo(_previousMask);
+        _previousMask.CopyTo(ring);
+
+        if (_lookahead == 0) ring.CopyTo(_smoothed);
+        else
+        {
+            // Mask of frame t − k: mean over frames t − 2k … t (those not yet seen count as silence-masks of 0 weight).
+            _smoothed.AsSpan().Clear();
+            long available = Math.Min(_frames + 1, _ringFrames);
+            for (int i = 0; i < available; i++)
+                TensorPrimitives.Add(_smoothed, _maskRing.AsSpan((int)((_frames - i) % _ringFrames) * _bins, _bins), _smoothed);
+            TensorPrimitives.Multiply(_smoothed, 1f / available, _smoothed);
+        }
+
+        float target = Bypass ? 1f : 0f;
+        float step = 1f / _options.BypassFadeFrames;
+        _bypassMix = _bypassMix < target ? MathF.Min(target, _bypassMix + step) : MathF.Max(target, _bypassMix - step);
+        if (_bypassMix > 0)
+        {
+            // mask ← mix + (1 − mix)·mask
+            TensorPrimitives.Multiply(_smoothed, 1 - _bypassMix, _smoothed);
+            TensorPrimitives.Add(_smoothed, _bypassMix, _smoothed);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using RealtimeDenoise.Engine.Tests.Models;
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Models;
+using RealtimeDenoise.Streaming;
+using static RealtimeDenoise.Engine.Tests.Enhancement.TestSignals;
+
+namespace RealtimeDenoise.Engine.Tests.Enhancement;
+
+/// <summary>Edge cases and real-time properties of the streaming enhancer, with a stand-in speech prior.</summary>
+public class StreamingEnhancerTests
+{
+    private const int Hop = 128;
+
+    /// <summary>Runs the whole signal plus the latency through the processor and returns the part aligned with the input.</summary>
+    private static float[] RunAligned(IStreamProcessor processor, float[] x, int block = Hop)
+    {
+        int latency = processor.LatencySamples;
+        var input = new float[x.Length + latency];
+        x.CopyTo(input, 0);
+        var output = new float[input.Length];
+        for (int i = 0; i < input.Length; i += block)
+        {
+            int m = Math.Min(block, input.Length - i);
+            processor.Process(input.AsSpan(i, m), output.AsSpan(i, m));
+        }
+        return output.AsSpan(latency, x.Length).ToArray();
+    }
+
+    private static float[] Run(float[] x, StreamingOptions? options = null)
+    {
+        using var processor = Denoiser.CreateStreaming(new SpectralShapeModel(), options);
+        return RunAligned(processor, x);
+    }
+
+    [Theory]
+    [InlineData(0, 511)]
+    [InlineData(2, 511 + 2 * Hop)]
+    public void Latency_IsTheStftLatencyPlusLookahead(int lookahead, int expected)
+    {
+        using var processor = Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { LookaheadFrames = lookahead });
+        Assert.Equal(expected, processor.LatencySamples);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void BypassFromTheStart_IsTheInputDelayedByTheLatency(int lookahead)
+    {
+        using var processor = Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { LookaheadFrames = lookahead });
+        processor.Bypass = true;
+        processor.Reset();
+        var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 1), WhiteNoise(SampleRate, 0.05f, seed: 2));
+        var y = RunAligned(processor, x);
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(x[i] - y[i]) < 1e-5, $"sample {i}: {y[i]} vs {x[i]}");
+    }
+
+    [Fact]
+    public void TogglingBypass_FadesWithoutClicks_AndEndsAtTheDelayedInput()
+    {
+        using var processor = Denoiser.CreateStreaming(new SpectralShapeModel());
+        var x = Add(VoicedBursts(3 * SampleRate, 0.3f, seed: 3), WhiteNoise(3 * SampleRate, 0.05f, seed: 4));
+        int latency = processor.LatencySamples;
+        var input = new float[x.Length + latency];
+        x.CopyTo(input, 0);
+        var y = new float[input.Length];
+        int toggle = SampleRate;
+        for (int i = 0; i < input.Length; i += Hop)
+        {
+            if (i == toggle) processor.Bypass = true;
+            int m = Math.Min(Hop, input.Length - i);
+            processor.Process(input.AsSpan(i, m), y.AsSpan(i, m));
+        }
+        double maxInputStep = 0, maxOutputStep = 0;
+        for (int i = 1; i < x.Length; i++) maxInputStep = Math.Max(maxInputStep, Math.Abs(x[i] - x[i - 1]));
+        for (int i = 1; i < y.Length; i++) maxOutputStep = Math.Max(maxOutputStep, Math.Abs(y[i] - y[i - 1]));
+        Assert.True(maxOutputStep <= 1.1 * maxInputStep, $"largest output step {maxOutputStep:F3} vs input {maxInputStep:F3}");
+        // After the fade (8 frames) and the latency, the output is the delayed input.
+        for (int t = toggle + 8 * Hop + 2 * latency; t < y.Length; t++)
+            Assert.True(Math.Abs(y[t] - input[t - latency]) < 1e-5, $"sample {t}");
+    }
+
+    [Fact]
+    public void RandomBlockSizes_GiveTheSameOutputAsHopBlocks()
+    {
+        var x = Add(VoicedBursts(2 * SampleRate, 0.3f, seed: 5), WhiteNoise(2 * SampleRate, 0.05f, seed: 6));
+        using var a = Denoiser.CreateStreaming(new SpectralShapeModel());
+        using var b = Denoiser.CreateStreaming(new SpectralShapeModel());
+        var ya = new float[x.Length];
+        var yb = new float[x.Length];
+        for (int i = 0; i < x.Length; i += Hop) a.Process(x.AsSpan(i, Math.Min(Hop, x.Length - i)), ya.AsSpan(i, Math.Min(Hop, x.Length - i)));
+        var rng = new Random(7);
+        for (int i = 0; i < x.Length;)
+        {
+            int m = Math.Min(rng.Next(1, 700), x.Length - i);
+            b.Process(x.AsSpan(i, m), yb.AsSpan(i, m));
+            i += m;
+        }
+        Assert.Equal(ya, yb);
+    }
+
+    [Fact]
+    public void Reset_ForgetsEverything()
+    {
+        var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 8), WhiteNoise(SampleRate, 0.05f, seed: 9));
+        using var processor = Denoiser.CreateStreaming(new SpectralShapeModel());
+        var first = RunAligned(processor, x);
+        RunAligned(processor, WhiteNoise(SampleRate / 2, 0.5f, seed: 10));
+        processor.Reset();
+        var again = RunAligned(processor, x);
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public void Silence_GivesSilence()
+    {
+        var y = Run(new float[SampleRate]);
+        Assert.True(AllFinite(y));
+        Assert.Equal(0.0, MaxAbs(y));
+    }
+
+    [Fact]
+    public void StationaryNoise_IsAttenuatedWithoutBursts()
+    {
+        var x = WhiteNoise(4 * SampleRate, 0.05f, seed: 11);
+        var y = Run(x);
+        Assert.True(AllFinite(y));
+        // Skip the first second (the noise model is learning); afterwards the noise must go down.
+        double reductionDb = 10 * Math.Log10(Energy(x.AsSpan(SampleRate)) / Energy(y.AsSpan(SampleRate)));
+        Assert.True(reductionDb > 3, $"noise reduced by only {reductionDb:F1} dB");
+        Assert.True(MaxAbs(y) <= MaxAbs(x), "output peak exceeds the input peak");
+        // Cold start: the first second is never louder than the input.
+        Assert.True(Energy(y.AsSpan(0, SampleRate)) <= Energy(x.AsSpan(0, SampleRate)));
+    }
+
+    [Fact]
+    public void NonFiniteSamples_AreReplacedCountedAndNotPropagated()
+    {
+        var x = Add(VoicedBursts(SampleRate, 0.2f, seed: 12), WhiteNoise(SampleRate, 0.02f, seed: 13));
+        var zeroed = (float[])x.Clone();
+        int[] positions = [3, 700, 701, 9000];
+        float[] bad = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.NaN];
+        for (int i = 0; i < positions.Length; i++)
+        {
+            x[positions[i]] = bad[i];
+            zeroed[positions[i]] = 0f;
+        }
+        using var enhancer = new StreamingEnhancer(new SpectralShapeModel());
+        var y = RunAligned(enhancer, x);
+        Assert.Equal(positions.Length, enhancer.NonFiniteSamplesReplaced);
+        Assert.True(AllFinite(y));
+        Assert.Equal(Run(zeroed), y);
+    }
+
+    [Fact]
+    public void InputShorterThanOneFrame_ReturnsThatManySamples()
+    {
+        using var processor = Denoiser.CreateStreaming(new SpectralShapeModel());
+        var x = WhiteNoise(100, 0.1f, seed: 14);
+        var y = new float[100];
+        processor.Process(x, y);
+        Assert.True(AllFinite(y));
+        Assert.Equal(0.0, MaxAbs(y)); // nothing has passed the 511-sample latency yet
+        var tail = new float[processor.LatencySamples];
+        var tailOut = new float[tail.Length];
+        processor.Process(tail, tailOut);
+        Assert.True(AllFinite(tailOut));
+        Assert.True(Energy(tailOut) <= Energy(x) * 1.01);
+    }
+
+    [Fact]
+    public void FullScaleSquareWave_DcOffsetAndClipping_StayFiniteAndBounded()
+    {
+        var square = Square(2 * SampleRate, 220, 1f);
+        var y = Run(square);
+        Assert.True(AllFinite(y));
+        Assert.True(Energy(y) <= Energy(square) * 1.01);
+        var clipped = Add(VoicedBursts(2 * SampleRate, 1.5f, seed: 15), WhiteNoise(2 * SampleRate, 0.3f, seed: 16));
+        for (int i = 0; i < clipped.Length; i++) clipped[i] = Math.Clamp(clipped[i] + 0.4f, -1f, 1f);
+        var yc = Run(clipped);
+        Assert.True(AllFinite(yc));
+        Assert.True(Energy(yc) <= Energy(clipped) * 1.01);
+        Assert.True(MaxAbs(yc) < 2.0, $"peak {MaxAbs(yc):F2}");
+    }
+
+    [Fact]
+    public void LevelNormalisation_MakesTheResultScaleInvariant_DownToMinus80Dbfs()
+    {
+        var x = Add(VoicedBursts(2 * SampleRate, 0.1f, seed: 17), WhiteNoise(2 * SampleRate, 0.01f, seed: 18));
+        float quiet = MathF.Pow(10f, -54f / 20f);
+        var y = Run(x);
+        var yq = Run(Scale(x, quiet));
+        Assert.True(AllFinite(yq));
+        Assert.True(SiSdr(y, Scale(yq, 1f / quiet)) > 40, "quiet input is not processed like the loud one");
+    }
+
+    public static TheoryData<string> Models => new() { "shape", "managed" };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Process_DoesNotAllocate(string kind)
+    {
+        IVarianceModel model = kind == "shape"
+            ? new SpectralShapeModel()
+            : new ManagedVarianceModel(TestModels.Random(257, 16, [64], [64], Activation.Tanh, seed: 3), new ModelCard { LatentDim = 16 });
+        using var processor = Denoiser.CreateStreaming(model, new StreamingOptions { LookaheadFrames = 2, MaskTimeSmoothing = 0.3f, MaskFrequencySmoothing = 0.5f });
+        var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 19), WhiteNoise(SampleRate, 0.05f, seed: 20));
+        var y = new float[x.Length];
+        processor.Process(x.AsSpan(0, 4 * Hop), y.AsSpan(0, 4 * Hop)); // first calls may size buffers
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 4 * Hop; i + 100 <= x.Length; i += 100)
+        {
+            processor.Bypass = i > x.Length / 2;
+            processor.Process(x.AsSpan(i, 100), y.AsSpan(i, 100));
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.True(AllFinite(y));
+    }
+
+    [Fact]
+    public void Options_AreValidated()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { LookaheadFrames = 9 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MaskTimeSmoothing = 1f }));
+    }
+}
