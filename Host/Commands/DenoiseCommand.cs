@@ -69,7 +69,7 @@ public sealed class DenoiseCommand : ICommand
         {
             modelRate = mode == EnhanceMode.Streaming && streamingOverride is not null ? streamingOverride().SampleRate
                 : mode == EnhanceMode.Offline && offlineOverride is not null ? offlineOverride().SampleRate
-                : ProbeRate(model, mode);
+                : ProbeRate(model, mode, models);
         }
         catch (EnhancerUnavailableException e)
         {
@@ -138,14 +138,21 @@ public sealed class DenoiseCommand : ICommand
         return failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Ok;
     }
 
-    private static int ProbeRate(ModelChoice model, EnhanceMode mode)
+    /// <summary>Loads the first model (kept in the pool for the first job) and reads the enhancer's rate.</summary>
+    private static int ProbeRate(ModelChoice model, EnhanceMode mode, ConcurrentBag<IVarianceModel> pool)
     {
-        if (mode == EnhanceMode.Streaming)
+        var m = model.Load();
+        pool.Add(m);
+        try
         {
-            using var p = EnhancerFactory.CreateStreaming(model);
-            return p.SampleRate;
+            if (mode == EnhanceMode.Streaming)
+            {
+                using var p = Denoiser.CreateStreaming(m);
+                return p.SampleRate;
+            }
+            return Denoiser.CreateOffline(m).SampleRate;
         }
-        return EnhancerFactory.CreateOffline(model).SampleRate;
+        catch (NotImplementedException e) { throw new EnhancerUnavailableException($"the enhancer is not available in this build ({e.Message})"); }
     }
 
     /// <summary>Offline stand-in for --passthrough: returns its input.</summary>
