@@ -60,6 +60,7 @@ public sealed unsafe class LiveEngine : IDisposable
     private bool _disposed;
 
     private long _inCallbacks, _outCallbacks, _framesIn;
+    private long _missingOutFrames, _droppedInFrames; // what ring under/over-runs cost, for the worker to repay
     private long _deviceInputOverflows, _deviceOutputUnderflows, _ringOverruns, _ringUnderruns, _resyncs, _startupXruns;
     private double _workerLoad;
 
@@ -181,9 +182,25 @@ public sealed unsafe class LiveEngine : IDisposable
         (err, var outStream) = NativeProcess.WithSilencedStderr(() => Open(null, outParams, _o.OutputRate, framesOut, self));
         if (err != 0) throw new AudioDeviceException($"cannot open output '{_o.Output.Name}' at {_o.OutputRate} Hz: {ErrorText(err)}");
         _outStream = outStream;
+        // ALSA (incl. its PulseAudio plugin): ask for a real-time callback thread; ignored where not permitted.
+        if (RealtimeThreads && string.Equals(_o.Input.HostApiName, "ALSA", StringComparison.Ordinal)) TryRealtime(_inStream);
+        if (RealtimeThreads && string.Equals(_o.Output.HostApiName, "ALSA", StringComparison.Ordinal)) TryRealtime(_outStream);
         // Output first: it plays the primed silence while capture starts filling.
         if ((err = Pa_StartStream(_outStream)) != 0) throw new AudioDeviceException($"cannot start output '{_o.Output.Name}': {ErrorText(err)}");
         if ((err = Pa_StartStream(_inStream)) != 0) throw new AudioDeviceException($"cannot start input '{_o.Input.Name}': {ErrorText(err)}");
+    }
+
+    /// <summary>
+    /// Opt-in (RTDENOISE_REALTIME=1): SCHED_FIFO callback threads through ALSA. Off by default: with the
+    /// PulseAudio plugin under heavy load it produced more device under-runs here (it competes with the
+    /// server's own threads), not fewer.
+    /// </summary>
+    private static bool RealtimeThreads => Environment.GetEnvironmentVariable("RTDENOISE_REALTIME") == "1";
+
+    private static void TryRealtime(nint stream)
+    {
+        try { PaAlsa_EnableRealtimeScheduling(stream, 1); }
+        catch (EntryPointNotFoundException) { /* a PortAudio built without ALSA */ }
     }
 
     private static int IsFormatSupported(PaStreamParameters? input, PaStreamParameters? output, double rate)
@@ -231,7 +248,12 @@ public sealed unsafe class LiveEngine : IDisposable
         }
         var span = new ReadOnlySpan<float>(input, frames);
         InputMeter.Add(span);
-        if (_in.Write(span) < frames) Interlocked.Increment(ref Counting ? ref _ringOverruns : ref _startupXruns);
+        int written = _in.Write(span);
+        if (written < frames)
+        {
+            Interlocked.Increment(ref Counting ? ref _ringOverruns : ref _startupXruns);
+            Interlocked.Add(ref _droppedInFrames, frames - written);
+        }
     }
 
     /// <summary>Playback callback: copy from the output ring (silence when it ran dry) and fan out to the channels.</summary>
@@ -249,6 +271,7 @@ public sealed unsafe class LiveEngine : IDisposable
             {
                 chunk[got..].Clear();
                 Interlocked.Increment(ref Counting ? ref _ringUnderruns : ref _startupXruns);
+                Interlocked.Add(ref _missingOutFrames, n - got);
             }
             OutputMeter.Add(chunk);
             if (output is not null)
@@ -269,9 +292,9 @@ public sealed unsafe class LiveEngine : IDisposable
         var modelOut = new float[modelIn.Length];
         var deviceOut = new float[_fromModel.MaxOutput(modelIn.Length)];
         double blockSeconds = block / (double)_o.InputRate;
-        double tolerance = (_o.FramesPerBuffer + block) * (1 + _outPerIn);
         var window = new double[32];
         int windowCount = 0;
+        long missingPaid = 0, droppedPaid = 0;
         try
         {
             while (!_stopWorker)
@@ -294,7 +317,7 @@ public sealed unsafe class LiveEngine : IDisposable
                 // Start-up (streams filling their buffers, first callbacks) lasts until half a second of input went through.
                 if (!_primed && (_processedFrames += block) >= _o.InputRate / 2) _primed = true;
 
-                KeepDelayConstant(window, ref windowCount, tolerance);
+                KeepDelayConstant(window, ref windowCount, ref missingPaid, ref droppedPaid);
             }
         }
         catch (Exception e)
@@ -304,29 +327,43 @@ public sealed unsafe class LiveEngine : IDisposable
     }
 
     /// <summary>
-    /// Keeps the frames in flight (input ring + output ring) at the target, so the delay stays what was
-    /// reported. Every under-run (the playback callback invented silence) raises the delay of what
-    /// follows, every over-run (capture dropped input) lowers it, and so does drift between two device
-    /// clocks; the fill is corrected by dropping input or inserting silence when the smallest (or
-    /// largest) fill over the last blocks stays off target by more than the tolerance, so that callback
-    /// bursts are not mistaken for a change of delay.
+    /// Keeps the delay what was reported. Without xruns nothing needs doing: the frames held by the rings
+    /// plus those held by the devices stay constant (the rings' share moves when a device buffers more,
+    /// which must not be "corrected"). Once, when start-up is over, the rings are set to the target (the
+    /// devices started at different moments). After that, an under-run (the playback callback had to
+    /// invent M frames) raised the delay by M: as many input frames are dropped once the rings hold more
+    /// than the target; an over-run (capture dropped frames) lowered it: as much silence is inserted while
+    /// they hold less. Drift between two device clocks only ever takes what is above or below the target.
     /// </summary>
-    private void KeepDelayConstant(double[] window, ref int windowCount, double tolerance)
+    private void KeepDelayConstant(double[] window, ref int windowCount, ref long missingPaid, ref long droppedPaid)
     {
-        window[windowCount++ % window.Length] = _in.Count * _outPerIn + _out.Count;
-        if (windowCount < window.Length) return;
-        double min = System.Numerics.Tensors.TensorPrimitives.Min<double>(window), max = System.Numerics.Tensors.TensorPrimitives.Max<double>(window);
-        if (min > _targetInFlight + tolerance)
+        if (!_primed) return;
+        double fill = _in.Count * _outPerIn + _out.Count;
+        if (windowCount < window.Length)
         {
-            _in.Skip((int)((min - _targetInFlight) / _outPerIn));
-            Interlocked.Increment(ref _resyncs);
-            windowCount = 0;
+            window[windowCount++] = fill;
+            if (windowCount < window.Length) return;
+            // Start-up is over: one adjustment from the average fill, and forget start-up's xruns.
+            double mean = System.Numerics.Tensors.TensorPrimitives.Sum<double>(window) / window.Length;
+            if (mean > _targetInFlight) _in.Skip((int)((mean - _targetInFlight) / _outPerIn));
+            else _out.WriteSilence((int)(_targetInFlight - mean));
+            missingPaid = Interlocked.Read(ref _missingOutFrames);
+            droppedPaid = Interlocked.Read(ref _droppedInFrames);
+            return;
         }
-        else if (max < _targetInFlight - tolerance)
+        long missing = Interlocked.Read(ref _missingOutFrames) - missingPaid;
+        if (missing > 0 && fill > _targetInFlight)
         {
-            _out.WriteSilence((int)(_targetInFlight - max));
-            Interlocked.Increment(ref _resyncs);
-            windowCount = 0;
+            int skipped = _in.Skip((int)(Math.Min(missing, fill - _targetInFlight) / _outPerIn));
+            missingPaid += Math.Min(missing, (long)Math.Ceiling(skipped * _outPerIn));
+            if (skipped > 0) Interlocked.Increment(ref _resyncs);
+        }
+        long dropped = Interlocked.Read(ref _droppedInFrames) - droppedPaid;
+        if (dropped > 0 && fill < _targetInFlight)
+        {
+            int inserted = _out.WriteSilence((int)Math.Min(dropped * _outPerIn, _targetInFlight - fill));
+            droppedPaid += Math.Min(dropped, (long)Math.Ceiling(inserted / _outPerIn));
+            if (inserted > 0) Interlocked.Increment(ref _resyncs);
         }
     }
 

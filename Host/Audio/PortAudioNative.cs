@@ -98,6 +98,9 @@ internal static unsafe partial class PortAudioNative
     [LibraryImport(Library)] public static partial PaStreamInfo* Pa_GetStreamInfo(nint stream);
     [LibraryImport(Library)] public static partial double Pa_GetStreamCpuLoad(nint stream);
 
+    /// <summary>ALSA host API extension (pa_linux_alsa.h): run the stream's callback thread with SCHED_FIFO when permitted.</summary>
+    [LibraryImport(Library)] public static partial void PaAlsa_EnableRealtimeScheduling(nint stream, int enable);
+
     public static string Text(byte* s) => s is null ? "" : Marshal.PtrToStringUTF8((nint)s) ?? "";
 
     public static string ErrorText(int error) => Text(Pa_GetErrorText(error));

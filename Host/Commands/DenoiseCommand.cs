@@ -20,10 +20,12 @@ public sealed class DenoiseCommand : ICommand
         "written atomically; a failed file does not stop the batch (exit code 1, reasons in the summary).\n\n" +
         "  -o, --output PATH     output file or folder (required)\n" +
         "  --glob PATTERN        file names to take from folders (default *.wav)\n" +
-        "  --mode M              offline (whole-file enhancer, in 30 s segments) | streaming (default offline)\n" +
+        "  --mode M              offline (whole-buffer enhancer, in 10 s segments) | streaming (default offline)\n" +
         "  --mono                downmix to mono (default: every channel processed independently)\n" +
         "  --rate HZ             output sample rate (default: the input's)\n" +
         "  --format F            pcm16 | pcm24 | float32 (default: the input's)\n" +
+        "  --segment SECONDS     offline mode: enhance in segments of this length, cross-faded (default 10;\n" +
+        "                        smaller uses less memory)\n" +
         "  --jobs N              files processed in parallel (default 1; memory stays bounded per job)\n" +
         "  --overwrite           replace existing outputs (default: skip them)\n" +
         "  --passthrough         no model: a pass-through processor at 16 kHz (checks formats, alignment, speed)\n" +
@@ -42,6 +44,7 @@ public sealed class DenoiseCommand : ICommand
         int rate = args.Int("--rate", 0, 0, WaveFormat.MaxSampleRate);
         var format = args.Enum("--format", OutputSampleFormat.Keep);
         int jobs = args.Int("--jobs", 1, 1, 64);
+        double segment = args.Double("--segment", 10, 2, 3600);
         bool overwrite = args.Flag("--overwrite");
         bool passthrough = args.Flag("--passthrough");
         var model = ModelChoice.Parse(args);
@@ -69,7 +72,7 @@ public sealed class DenoiseCommand : ICommand
         {
             modelRate = mode == EnhanceMode.Streaming && streamingOverride is not null ? streamingOverride().SampleRate
                 : mode == EnhanceMode.Offline && offlineOverride is not null ? offlineOverride().SampleRate
-                : ProbeRate(model, mode);
+                : ProbeRate(model, mode, models);
         }
         catch (EnhancerUnavailableException e)
         {
@@ -99,7 +102,7 @@ public sealed class DenoiseCommand : ICommand
                         var settings = new DenoiseSettings(mode,
                             streamingOverride ?? (() => Denoiser.CreateStreaming(m!)),
                             offlineOverride ?? (() => Denoiser.CreateOffline(m!)),
-                            modelRate, mono, rate > 0 ? rate : null, format, overwrite);
+                            modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment);
                         string? dir = Path.GetDirectoryName(job.Output);
                         if (dir is not null) Directory.CreateDirectory(dir);
                         var r = FilePipeline.Run(job.Input, job.Output, settings, progress.AddAudio, cancellationToken);
@@ -138,14 +141,21 @@ public sealed class DenoiseCommand : ICommand
         return failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Ok;
     }
 
-    private static int ProbeRate(ModelChoice model, EnhanceMode mode)
+    /// <summary>Loads the first model (kept in the pool for the first job) and reads the enhancer's rate.</summary>
+    private static int ProbeRate(ModelChoice model, EnhanceMode mode, ConcurrentBag<IVarianceModel> pool)
     {
-        if (mode == EnhanceMode.Streaming)
+        var m = model.Load();
+        pool.Add(m);
+        try
         {
-            using var p = EnhancerFactory.CreateStreaming(model);
-            return p.SampleRate;
+            if (mode == EnhanceMode.Streaming)
+            {
+                using var p = Denoiser.CreateStreaming(m);
+                return p.SampleRate;
+            }
+            return Denoiser.CreateOffline(m).SampleRate;
         }
-        return EnhancerFactory.CreateOffline(model).SampleRate;
+        catch (NotImplementedException e) { throw new EnhancerUnavailableException($"the enhancer is not available in this build ({e.Message})"); }
     }
 
     /// <summary>Offline stand-in for --passthrough: returns its input.</summary>

@@ -19,7 +19,7 @@ public sealed record DenoiseSettings(
     int? OutputRate = null,
     OutputSampleFormat Format = OutputSampleFormat.Keep,
     bool Overwrite = false,
-    double SegmentSeconds = 30,
+    double SegmentSeconds = 10,
     double OverlapSeconds = 1,
     int BlockFrames = 16384)
 {

