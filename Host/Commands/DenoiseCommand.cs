@@ -11,7 +11,7 @@ namespace RealtimeDenoise.Host.Commands;
 public sealed class DenoiseCommand : ICommand
 {
     public string Name => "denoise";
-    public string Summary => "Clean audio files offline (files or folders, recursive), output aligned with the input" + EnhancerFactory.AvailabilityNote;
+    public string Summary => "Clean audio files offline (files or folders, recursive), output aligned with the input";
     public string Usage =>
         "usage: rtdenoise denoise IN... -o OUT [options]\n\n" +
         "IN are WAV files or folders (searched recursively). OUT is a file (one input file) or a folder\n" +
@@ -146,16 +146,12 @@ public sealed class DenoiseCommand : ICommand
     {
         var m = model.Load();
         pool.Add(m);
-        try
+        if (mode == EnhanceMode.Streaming)
         {
-            if (mode == EnhanceMode.Streaming)
-            {
-                using var p = Denoiser.CreateStreaming(m);
-                return p.SampleRate;
-            }
-            return Denoiser.CreateOffline(m).SampleRate;
+            using var p = Denoiser.CreateStreaming(m);
+            return p.SampleRate;
         }
-        catch (NotImplementedException e) { throw new EnhancerUnavailableException($"the enhancer is not available in this build ({e.Message})"); }
+        return Denoiser.CreateOffline(m).SampleRate;
     }
 
     /// <summary>Offline stand-in for --passthrough: returns its input.</summary>

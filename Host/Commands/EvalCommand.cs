@@ -80,16 +80,7 @@ public sealed class EvalCommand : ICommand
         Err.WriteLine($"eval: {items.Count} file(s) from {list}, mode {mode.ToString().ToLowerInvariant()}, " +
                       $"model {model ?? "(embedded)"}, backend {backend.ToString().ToLowerInvariant()}, jobs {jobs}");
         var runner = new EvalRunner(factory, jobs, saveDir);
-        IReadOnlyList<EvalFileResult> results;
-        try
-        {
-            results = runner.Run(items, (r, done) => PrintFile(r, done, items.Count), cancellationToken);
-        }
-        catch (NotImplementedException e)
-        {
-            Err.WriteLine($"rtdenoise eval: the {mode.ToString().ToLowerInvariant()} enhancer is not available in this build: {e.Message}");
-            return ExitCodes.NotImplemented;
-        }
+        var results = runner.Run(items, (r, done) => PrintFile(r, done, items.Count), cancellationToken);
 
         var groups = EvalGroup.Summarize(results);
         Out.WriteLine();

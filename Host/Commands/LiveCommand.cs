@@ -12,7 +12,7 @@ public sealed class LiveCommand : ICommand
     private const int PassThroughRate = 16000;
 
     public string Name => "live";
-    public string Summary => "Denoise a microphone live (PortAudio), to a playback device or a virtual microphone" + EnhancerFactory.AvailabilityNote;
+    public string Summary => "Denoise a microphone live (PortAudio), to a playback device or a virtual microphone";
     public string Usage =>
         "usage: rtdenoise live [options]\n\n" +
         "Captures an input device, denoises it with the streaming enhancer and plays the result on an output\n" +
