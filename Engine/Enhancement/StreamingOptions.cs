@@ -18,6 +18,9 @@ public sealed class StreamingOptions
     /// <summary>Scale of the candidate draws around the encoder mean, relative to the encoder's posterior std.</summary>
     public float ProposalScale { get; set; } = 1f;
 
+    /// <summary>Extra rounds per frame that redraw the candidates around the most probable one (at half the spread each round) and decode them again.</summary>
+    public int RefinementRounds { get; set; } = 2;
+
     /// <summary>Multiplicative updates of the frame's activations h and speech gain g per frame.</summary>
     public int Updates { get; set; } = 3;
 
@@ -68,6 +71,7 @@ public sealed class StreamingOptions
         if (NmfRank < 1) throw new ArgumentOutOfRangeException(nameof(NmfRank), NmfRank, "NMF rank must be at least 1.");
         if (Candidates < 1) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "At least one latent candidate is needed.");
         if (!(ProposalScale >= 0)) throw new ArgumentOutOfRangeException(nameof(ProposalScale), ProposalScale, "Proposal scale must be ≥ 0.");
+        if (RefinementRounds < 0 || RefinementRounds > 8) throw new ArgumentOutOfRangeException(nameof(RefinementRounds), RefinementRounds, "Refinement rounds must be 0–8.");
         if (Updates < 1) throw new ArgumentOutOfRangeException(nameof(Updates), Updates, "At least one update per frame is needed.");
         if (!(ForgettingSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ForgettingSeconds), ForgettingSeconds, "Forgetting time constant must be positive.");
         if (SeedFrames < 1) throw new ArgumentOutOfRangeException(nameof(SeedFrames), SeedFrames, "At least one seed frame is needed.");
