@@ -1,16 +1,163 @@
+using System.Collections.Concurrent;
+using RealtimeDenoise.Audio;
+using RealtimeDenoise.Enhancement;
 using RealtimeDenoise.Host.Cli;
+using RealtimeDenoise.Host.Pipeline;
+using RealtimeDenoise.Models;
+using RealtimeDenoise.Streaming;
 
 namespace RealtimeDenoise.Host.Commands;
 
 public sealed class DenoiseCommand : ICommand
 {
     public string Name => "denoise";
-    public string Summary => "Clean audio files offline (files or folders) [not implemented yet]";
-    public string Usage => "usage: rtdenoise denoise ...\n\nNot implemented yet (tracked in issue 6).";
+    public string Summary => "Clean audio files offline (files or folders, recursive), output aligned with the input" + EnhancerFactory.AvailabilityNote;
+    public string Usage =>
+        "usage: rtdenoise denoise IN... -o OUT [options]\n\n" +
+        "IN are WAV files or folders (searched recursively). OUT is a file (one input file) or a folder\n" +
+        "that mirrors the input tree. The output keeps the input's sample rate, channel count and sample\n" +
+        "format, is sample-aligned with it and exactly as long. Inputs are never overwritten; outputs are\n" +
+        "written atomically; a failed file does not stop the batch (exit code 1, reasons in the summary).\n\n" +
+        "  -o, --output PATH     output file or folder (required)\n" +
+        "  --glob PATTERN        file names to take from folders (default *.wav)\n" +
+        "  --mode M              offline (whole-file enhancer, in 30 s segments) | streaming (default offline)\n" +
+        "  --mono                downmix to mono (default: every channel processed independently)\n" +
+        "  --rate HZ             output sample rate (default: the input's)\n" +
+        "  --format F            pcm16 | pcm24 | float32 (default: the input's)\n" +
+        "  --jobs N              files processed in parallel (default 1; memory stays bounded per job)\n" +
+        "  --overwrite           replace existing outputs (default: skip them)\n" +
+        "  --passthrough         no model: a pass-through processor at 16 kHz (checks formats, alignment, speed)\n" +
+        ModelChoice.Help;
+
+    /// <summary>Test seams: processors with known behaviour instead of the model.</summary>
+    internal static Func<IStreamProcessor>? StreamingOverride { get; set; }
+    internal static Func<IEnhancer>? OfflineOverride { get; set; }
 
     public int Run(CommandLineArgs args, CancellationToken cancellationToken)
     {
-        Console.Error.WriteLine("rtdenoise denoise: not implemented yet (issue 6).");
-        return ExitCodes.NotImplemented;
+        string? output = args.Option("-o", "--output");
+        string glob = args.Option("--glob") ?? "*.wav";
+        var mode = args.Enum("--mode", EnhanceMode.Offline);
+        bool mono = args.Flag("--mono");
+        int rate = args.Int("--rate", 0, 0, WaveFormat.MaxSampleRate);
+        var format = args.Enum("--format", OutputSampleFormat.Keep);
+        int jobs = args.Int("--jobs", 1, 1, 64);
+        bool overwrite = args.Flag("--overwrite");
+        bool passthrough = args.Flag("--passthrough");
+        var model = ModelChoice.Parse(args);
+        args.ThrowOnUnknown();
+        var inputs = args.Positionals;
+        if (inputs.Count == 0) throw new UsageException("give at least one input file or folder.");
+        if (output is null) throw new UsageException("-o OUT is required.");
+
+        IReadOnlyList<FileJob> plan;
+        try { plan = JobPlanner.Plan(inputs, output, glob); }
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException(e.Message);
+        }
+        if (plan.Count == 0) { Console.Error.WriteLine($"rtdenoise denoise: no files matching '{glob}' in the inputs."); return ExitCodes.Error; }
+
+        var streamingOverride = StreamingOverride ?? (passthrough ? () => new DelayProcessor(16000, 0) : null);
+        var offlineOverride = OfflineOverride ?? (passthrough ? () => new PassThroughEnhancer(16000) : null);
+
+        // One model per concurrent job: a model instance is not assumed to be thread-safe.
+        var models = new ConcurrentBag<IVarianceModel>();
+        IVarianceModel RentModel() => models.TryTake(out var m) ? m : model.Load();
+        int modelRate;
+        try
+        {
+            modelRate = mode == EnhanceMode.Streaming && streamingOverride is not null ? streamingOverride().SampleRate
+                : mode == EnhanceMode.Offline && offlineOverride is not null ? offlineOverride().SampleRate
+                : ProbeRate(model, mode);
+        }
+        catch (EnhancerUnavailableException e)
+        {
+            Console.Error.WriteLine($"rtdenoise denoise: {e.Message}. Use --passthrough to run the file path without a model.");
+            return ExitCodes.NotImplemented;
+        }
+
+        double totalSeconds = plan.Sum(j => TryDuration(j.Input));
+        var progress = new BatchProgress(plan.Count, totalSeconds, Console.Error);
+        var results = new ConcurrentDictionary<FileJob, (string Status, string Detail)>();
+        progress.Run(() =>
+        {
+            try
+            {
+                Parallel.ForEach(plan, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellationToken }, job =>
+                {
+                    if (File.Exists(job.Output) && !overwrite)
+                    {
+                        results[job] = ("skipped", "output exists (use --overwrite)");
+                        progress.FileDone($"skipped {job.Display}: {job.Output} exists (use --overwrite)");
+                        return;
+                    }
+                    bool needsModel = mode == EnhanceMode.Streaming ? streamingOverride is null : offlineOverride is null;
+                    var m = needsModel ? RentModel() : null;
+                    try
+                    {
+                        var settings = new DenoiseSettings(mode,
+                            streamingOverride ?? (() => Denoiser.CreateStreaming(m!)),
+                            offlineOverride ?? (() => Denoiser.CreateOffline(m!)),
+                            modelRate, mono, rate > 0 ? rate : null, format, overwrite);
+                        string? dir = Path.GetDirectoryName(job.Output);
+                        if (dir is not null) Directory.CreateDirectory(dir);
+                        var r = FilePipeline.Run(job.Input, job.Output, settings, progress.AddAudio, cancellationToken);
+                        results[job] = ("ok", $"{r.AudioSeconds:0.0} s");
+                        progress.FileDone($"ok {job.Display} → {job.Output} ({r.AudioSeconds:0.0} s, {r.InputFormat} → {r.OutputFormat})");
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { throw; }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        string reason = e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException
+                            ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                        results[job] = ("failed", reason);
+                        progress.FileDone($"FAILED {job.Display}: {reason}");
+                    }
+                    finally
+                    {
+                        if (m is not null) models.Add(m);
+                    }
+                });
+            }
+            catch (OperationCanceledException) { }
+        });
+
+        int ok = results.Values.Count(v => v.Status == "ok"), failed = results.Values.Count(v => v.Status == "failed"), skipped = results.Values.Count(v => v.Status == "skipped");
+        double wall = progress.Elapsed.TotalSeconds, audio = progress.AudioDone;
+        var w = Console.Error;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            w.WriteLine($"denoise: stopped; {ok} files finished, {plan.Count - ok - failed - skipped} not done (no partial outputs were left).");
+            return ExitCodes.Cancelled;
+        }
+        w.WriteLine($"denoise: {ok} ok, {failed} failed, {skipped} skipped; {audio:0.0} s of audio in {wall:0.0} s " +
+                    $"(RTF {(audio > 0 ? wall / audio : 0):0.000}, {(wall > 0 ? audio / wall : 0):0.0}× real time)");
+        foreach (var (job, (status, detail)) in results.Where(r => r.Value.Status == "failed").OrderBy(r => r.Key.Display, StringComparer.Ordinal))
+            w.WriteLine($"  failed: {job.Display}: {detail}");
+        return failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Ok;
+    }
+
+    private static int ProbeRate(ModelChoice model, EnhanceMode mode)
+    {
+        if (mode == EnhanceMode.Streaming)
+        {
+            using var p = EnhancerFactory.CreateStreaming(model);
+            return p.SampleRate;
+        }
+        return EnhancerFactory.CreateOffline(model).SampleRate;
+    }
+
+    /// <summary>Offline stand-in for --passthrough: returns its input.</summary>
+    private sealed class PassThroughEnhancer(int rate) : IEnhancer
+    {
+        public int SampleRate => rate;
+        public float[] Enhance(ReadOnlySpan<float> noisy, IProgress<double>? progress = null, CancellationToken cancellationToken = default) => noisy.ToArray();
+    }
+
+    private static double TryDuration(string path)
+    {
+        try { using var r = new WaveFileReader(path); return r.Duration.TotalSeconds; }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException) { return 0; }
     }
 }

@@ -47,8 +47,9 @@ public static class TrainCommandLine
         "Ctrl-C saves a checkpoint and exits; --resume continues from it.";
 
     public const string EvaluateUsage =
-        "usage: evaluate --model DIR --data DIR|LIST --train-data DIR|LIST [--backend managed|onnx] [--cache DIR]\n\n" +
+        "usage: evaluate [--model DIR] --data DIR|LIST --train-data DIR|LIST [--backend managed|onnx] [--ort-lib PATH] [--cache DIR]\n\n" +
         "Mean Itakura–Saito divergence per bin between held-out clean power spectra and the model's decoded variances\n" +
+        "(default model: the one embedded in the Engine) " +
         "exp(decoder(μ(p))), against the baseline σ²_f = mean training power (silence rule and STFT from model.json).";
 
     public static int Execute(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -80,7 +81,7 @@ public static class TrainCommandLine
             stderr.WriteLine($"{command}: stopped.");
             return ExitCancelled;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException or DllNotFoundException)
         {
             stderr.WriteLine($"{command}: error: {e.Message}");
             return ExitError;
@@ -191,16 +192,16 @@ public static class TrainCommandLine
 
     public static int Evaluate(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var o = new CommandOptions(args, ["--model", "--data", "--train-data", "--backend", "--cache"], ["--help", "-h"]);
+        var o = new CommandOptions(args, ["--model", "--data", "--train-data", "--backend", "--cache", "--ort-lib"], ["--help", "-h"]);
         if (o.Flag("--help") || o.Flag("-h")) { stdout.WriteLine(EvaluateUsage); return ExitOk; }
-        string modelDir = o.Required("--model");
+        string? modelDir = o.String("--model"); // null: the package embedded in the Engine
         var backend = (o.String("--backend") ?? "managed") switch
         {
             "managed" => InferenceBackend.Managed,
             "onnx" => InferenceBackend.Onnx,
             var b => throw new CommandLineException($"--backend must be managed or onnx, got '{b}'"),
         };
-        using var model = ModelPackage.Load(modelDir, new ModelLoadOptions(backend, ExecutionDevice.Cpu, Environment.GetEnvironmentVariable("RTDENOISE_ORT_LIBRARY")));
+        using var model = ModelPackage.Load(modelDir, new ModelLoadOptions(backend, ExecutionDevice.Cpu, o.String("--ort-lib")));
         var card = model.Card;
         var stft = new StftConfig(card.FftSize, card.HopSize, card.SampleRate);
         var silence = new SilenceRule(60);

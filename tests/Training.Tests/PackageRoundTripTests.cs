@@ -30,6 +30,8 @@ public sealed class PackageRoundTripTests : IDisposable
     [Theory]
     [InlineData(InferenceBackend.Managed, 1, Activation.Tanh)]
     [InlineData(InferenceBackend.Managed, 2, Activation.Relu)]
+    [InlineData(InferenceBackend.Onnx, 1, Activation.Tanh)]
+    [InlineData(InferenceBackend.Onnx, 2, Activation.Relu)]
     public void ExportedPackageReproducesTheTrainersForwardPass(InferenceBackend backend, int layers, Activation activation)
     {
         const int bins = 33;

@@ -5,6 +5,11 @@ using Xunit.Abstractions;
 
 namespace RealtimeDenoise.Engine.Tests.Models;
 
+/// <summary>Process-wide memory is measured here, so these tests run alone, not beside other test classes.</summary>
+[CollectionDefinition(nameof(ProcessMemoryCollection), DisableParallelization = true)]
+public sealed class ProcessMemoryCollection;
+
+[Collection(nameof(ProcessMemoryCollection))]
 public class OrtVarianceModelTests(ITestOutputHelper output)
 {
     private static ModelLoadOptions Ort(ExecutionDevice device = ExecutionDevice.Cpu) =>

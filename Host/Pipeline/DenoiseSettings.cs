@@ -1,0 +1,38 @@
+using RealtimeDenoise.Audio;
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Streaming;
+
+namespace RealtimeDenoise.Host.Pipeline;
+
+public enum EnhanceMode { Offline, Streaming }
+
+/// <summary>Output sample layout chosen with --format (Keep: the input's).</summary>
+public enum OutputSampleFormat { Keep, Pcm16, Pcm24, Float32 }
+
+/// <summary>How `rtdenoise denoise` processes each file. The factories are called once per channel (streaming) or per file (offline).</summary>
+public sealed record DenoiseSettings(
+    EnhanceMode Mode,
+    Func<IStreamProcessor>? CreateStreaming,
+    Func<IEnhancer>? CreateOffline,
+    int ModelRate,
+    bool Mono = false,
+    int? OutputRate = null,
+    OutputSampleFormat Format = OutputSampleFormat.Keep,
+    bool Overwrite = false,
+    double SegmentSeconds = 30,
+    double OverlapSeconds = 1,
+    int BlockFrames = 16384)
+{
+    public WaveFormat OutputFormat(WaveFormat input)
+    {
+        int channels = Mono ? 1 : input.Channels;
+        int rate = OutputRate ?? input.SampleRate;
+        return Format switch
+        {
+            OutputSampleFormat.Pcm16 => WaveFormat.Pcm16(rate, channels),
+            OutputSampleFormat.Pcm24 => WaveFormat.Pcm24(rate, channels),
+            OutputSampleFormat.Float32 => WaveFormat.Float32(rate, channels),
+            _ => new WaveFormat(rate, channels, input.BitsPerSample, input.Encoding),
+        };
+    }
+}

@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.Threading.Channels;
+using RealtimeDenoise.Audio;
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Streaming;
+
+namespace RealtimeDenoise.Host.Pipeline;
+
+/// <summary>Result of one file: frames in, frames out, seconds of audio.</summary>
+public sealed record FileResult(long InputFrames, long OutputFrames, double AudioSeconds, WaveFormat InputFormat, WaveFormat OutputFormat);
+
+/// <summary>
+/// Denoises one WAV file: reader → enhancer → writer, three tasks joined by bounded channels of pooled
+/// blocks, so memory stays constant whatever the file length. Every channel runs its own aligned chain
+/// (resample to the model rate, enhance, resample to the output rate), which compensates every delay:
+/// the output is sample-aligned with the input and exactly as long. The output is written to a temp
+/// file and renamed into place only when everything succeeded; on error or cancellation nothing is left.
+/// </summary>
+public static class FilePipeline
+{
+    private const int QueueDepth = 4;
+
+    public static FileResult Run(string input, string output, DenoiseSettings settings, Action<double>? secondsDone = null, CancellationToken token = default)
+    {
+        using var reader = new WaveFileReader(input);
+        var inFormat = reader.Format;
+        var outFormat = settings.OutputFormat(inFormat);
+        int channels = outFormat.Channels;
+        long inFrames = reader.TotalFrames;
+        long outFrames = (inFrames * outFormat.SampleRate * 2 + inFormat.SampleRate) / (2L * inFormat.SampleRate);
+
+        var collectors = new SampleCollector[channels];
+        var heads = new ISampleSink[channels];
+        var disposables = new List<IDisposable>();
+        IEnhancer? offline = settings.Mode == EnhanceMode.Offline
+            ? (settings.CreateOffline ?? throw new InvalidOperationException("no offline enhancer")).Invoke()
+            : null;
+        try
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                collectors[c] = new SampleCollector(outFrames);
+                ISampleSink sink = new AlignedResampleStage(settings.ModelRate, outFormat.SampleRate, collectors[c]);
+                if (offline is not null)
+                {
+                    if (offline.SampleRate != settings.ModelRate) throw new InvalidOperationException("enhancer rate differs from the model rate");
+                    sink = new OfflineSegmentStage(offline, (int)(settings.SegmentSeconds * settings.ModelRate),
+                        (int)(settings.OverlapSeconds * settings.ModelRate), sink, token);
+                }
+                else
+                {
+                    var p = (settings.CreateStreaming ?? throw new InvalidOperationException("no streaming enhancer")).Invoke();
+                    disposables.Add(p);
+                    if (p.SampleRate != settings.ModelRate) throw new InvalidOperationException("processor rate differs from the model rate");
+                    sink = new StreamProcessorStage(p, sink);
+                }
+                heads[c] = new AlignedResampleStage(inFormat.SampleRate, settings.ModelRate, sink);
+            }
+
+            var toProcess = Channel.CreateBounded<(float[] Buffer, int Frames)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
+            var toWrite = Channel.CreateBounded<(float[] Buffer, int Frames)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var ct = linked.Token;
+            int block = settings.BlockFrames;
+
+            var readTask = Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        var buffer = ArrayPool<float>.Shared.Rent(block * inFormat.Channels);
+                        int n = reader.Read(buffer.AsSpan(0, block * inFormat.Channels));
+                        if (n == 0) { ArrayPool<float>.Shared.Return(buffer); break; }
+                        await toProcess.Writer.WriteAsync((buffer, n), ct);
+                    }
+                    toProcess.Writer.Complete();
+                }
+                catch (Exception e) { toProcess.Writer.TryComplete(e); linked.Cancel(); throw; }
+            }, ct);
+
+            var processTask = Task.Run(async () =>
+            {
+                try
+                {
+                    var mono = new float[block];
+                    var interleavedIn = new float[block];
+                    await foreach (var (buffer, frames) in toProcess.Reader.ReadAllAsync(ct))
+                    {
+                        var data = buffer.AsSpan(0, frames * inFormat.Channels);
+                        for (int c = 0; c < channels; c++)
+                        {
+                            var m = mono.AsSpan(0, frames);
+                            if (settings.Mono) ChannelMixer.DownmixToMono(data, inFormat.Channels, m);
+                            else ChannelMixer.ExtractChannel(data, inFormat.Channels, c, m);
+                            heads[c].Push(m);
+                        }
+                        ArrayPool<float>.Shared.Return(buffer);
+                        await Drain(collectors, toWrite.Writer, final: false, ct);
+                        secondsDone?.Invoke(frames / (double)inFormat.SampleRate);
+                    }
+                    foreach (var h in heads) h.Finish();
+                    await Drain(collectors, toWrite.Writer, final: true, ct);
+                    toWrite.Writer.Complete();
+                }
+                catch (Exception e) { toWrite.Writer.TryComplete(e); linked.Cancel(); throw; }
+            }, ct);
+
+            long written;
+            using (var writer = new WaveFileWriter(output, outFormat, new WaveWriterOptions { Overwrite = settings.Overwrite }))
+            {
+                try
+                {
+                    foreach (var item in toWrite.Reader.ReadAllAsync(ct).ToBlockingEnumerable(ct))
+                    {
+                        writer.Write(item.Buffer.AsSpan(0, item.Frames * channels));
+                        ArrayPool<float>.Shared.Return(item.Buffer);
+                    }
+                    Task.WaitAll([readTask, processTask], ct);
+                }
+                catch (Exception) when (readTask.IsFaulted || processTask.IsFaulted)
+                {
+                    // Report the root cause (the stage that failed), not the cancellation it triggered.
+                    var root = (readTask.Exception ?? processTask.Exception)!.InnerException!;
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
+                }
+                catch (ChannelClosedException e) when (e.InnerException is not null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                }
+                if (writer.FramesWritten != outFrames)
+                    throw new InvalidOperationException($"internal error: wrote {writer.FramesWritten} frames, expected {outFrames}");
+                written = writer.Commit().Frames;
+            }
+            return new FileResult(inFrames, written, inFrames / (double)inFormat.SampleRate, inFormat, outFormat);
+        }
+        finally
+        {
+            foreach (var d in disposables) d.Dispose();
+        }
+    }
+
+    /// <summary>Moves the frames every channel has ready into interleaved pooled blocks for the writer.</summary>
+    private static async ValueTask Drain(SampleCollector[] collectors, ChannelWriter<(float[], int)> writer, bool final, CancellationToken ct)
+    {
+        int channels = collectors.Length;
+        while (true)
+        {
+            int ready = collectors.Min(c => c.Available);
+            if (ready == 0) return;
+            ready = Math.Min(ready, 16384);
+            var buffer = ArrayPool<float>.Shared.Rent(ready * channels);
+            var tmp = ArrayPool<float>.Shared.Rent(ready);
+            for (int c = 0; c < channels; c++)
+            {
+                collectors[c].Take(tmp.AsSpan(0, ready));
+                for (int i = 0; i < ready; i++) buffer[i * channels + c] = tmp[i];
+            }
+            ArrayPool<float>.Shared.Return(tmp);
+            await writer.WriteAsync((buffer, ready), ct);
+            if (!final && ready < 16384) return;
+        }
+    }
+}

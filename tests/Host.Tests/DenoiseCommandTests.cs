@@ -1,0 +1,182 @@
+using RealtimeDenoise.Audio;
+using RealtimeDenoise.Host.Cli;
+using RealtimeDenoise.Host.Commands;
+using RealtimeDenoise.Host.Pipeline;
+
+namespace RealtimeDenoise.Host.Tests;
+
+[CollectionDefinition("Console", DisableParallelization = true)]
+public sealed class ConsoleCollection;
+
+/// <summary>
+/// `rtdenoise denoise` end to end on a folder (mixed rates, formats and channel counts, a corrupt file,
+/// a subfolder), run in-process with a delay processor standing in for the enhancer.
+/// </summary>
+[Collection("Console")]
+public class DenoiseCommandTests
+{
+    private static (int Code, string Err) Run(CancellationToken token, params string[] args)
+    {
+        var err = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(err);
+        DenoiseCommand.StreamingOverride = () => new DelayProcessor(16000, 100, 0.5f);
+        try
+        {
+            var parsed = new CommandLineArgs(args);
+            int code;
+            try { code = new DenoiseCommand().Run(parsed, token); }
+            catch (UsageException e) { err.WriteLine(e.Message); code = ExitCodes.Usage; }
+            return (code, err.ToString());
+        }
+        finally
+        {
+            Console.SetError(saved);
+            DenoiseCommand.StreamingOverride = null;
+        }
+    }
+
+    private static string MakeFolder()
+    {
+        string dir = TestAudio.TempDir("batch");
+        string inDir = Path.Combine(dir, "in");
+        Directory.CreateDirectory(Path.Combine(inDir, "sub"));
+        TestAudio.WriteWav(Path.Combine(inDir, "a16k.wav"), WaveFormat.Pcm16(16000, 1), 16000);
+        TestAudio.WriteWav(Path.Combine(inDir, "b44k_stereo_float.wav"), WaveFormat.Float32(44100, 2), 44100 + 7);
+        TestAudio.WriteWav(Path.Combine(inDir, "sub", "c48k_3ch_24bit.wav"), WaveFormat.Pcm24(48000, 3), 24000);
+        TestAudio.WriteWav(Path.Combine(inDir, "sub", "d8k_8bit.wav"), new WaveFormat(8000, 1, 8, SampleEncoding.Pcm), 8000);
+        File.WriteAllBytes(Path.Combine(inDir, "corrupt.wav"), "RIFF\x10\0\0\0WAVEjunkjunkjunk"u8.ToArray());
+        File.WriteAllText(Path.Combine(inDir, "notes.txt"), "not audio");
+        return dir;
+    }
+
+    [Fact]
+    public void Folder_MirrorsTheTree_KeepsEachFormat_AndReportsTheCorruptFile()
+    {
+        string dir = MakeFolder();
+        try
+        {
+            string inDir = Path.Combine(dir, "in"), outDir = Path.Combine(dir, "out");
+            var (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming", "--jobs", "2");
+            Assert.Equal(ExitCodes.PartialFailure, code);
+            Assert.Contains("4 ok, 1 failed", err);
+            Assert.Contains("corrupt.wav", err.Split('\n').Single(l => l.Contains("failed:") && l.Contains("corrupt")));
+            foreach (var rel in new[] { "a16k.wav", "b44k_stereo_float.wav", "sub/c48k_3ch_24bit.wav", "sub/d8k_8bit.wav" })
+            {
+                using var a = new WaveFileReader(Path.Combine(inDir, rel));
+                using var b = new WaveFileReader(Path.Combine(outDir, rel));
+                Assert.Equal(a.Format, b.Format);
+                Assert.Equal(a.TotalFrames, b.TotalFrames);
+            }
+            Assert.False(File.Exists(Path.Combine(outDir, "corrupt.wav")));
+            Assert.False(File.Exists(Path.Combine(outDir, "notes.txt")));
+            Assert.Empty(Directory.EnumerateFiles(outDir, "*.tmp", SearchOption.AllDirectories));
+
+            // Second run: existing outputs are skipped, not overwritten, unless --overwrite.
+            var stamp = File.GetLastWriteTimeUtc(Path.Combine(outDir, "a16k.wav"));
+            (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming");
+            Assert.Contains("0 ok, 1 failed, 4 skipped", err);
+            Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(outDir, "a16k.wav")));
+            (code, err) = Run(CancellationToken.None, Path.Combine(inDir, "a16k.wav"), "-o", Path.Combine(outDir, "a16k.wav"), "--mode", "streaming", "--overwrite");
+            Assert.Equal(ExitCodes.Ok, code);
+            Assert.Contains("1 ok, 0 failed, 0 skipped", err);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void AnOutputFolderInsideTheInputFolder_IsNotReadBackAsInput()
+    {
+        string dir = MakeFolder();
+        try
+        {
+            string inDir = Path.Combine(dir, "in"), outDir = Path.Combine(inDir, "clean");
+            var (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming");
+            Assert.Contains("4 ok, 1 failed, 0 skipped", err);
+            (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming");
+            Assert.Contains("0 ok, 1 failed, 4 skipped", err);
+            Assert.False(Directory.Exists(Path.Combine(outDir, "clean")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void AnOutputEqualToAnInput_IsRefused_AndTheInputIsUntouched()
+    {
+        string dir = MakeFolder();
+        try
+        {
+            string input = Path.Combine(dir, "in", "a16k.wav");
+            byte[] before = File.ReadAllBytes(input);
+            var (code, err) = Run(CancellationToken.None, input, "-o", input, "--overwrite", "--mode", "streaming");
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains("is an input", err);
+            // The same through a symbolic link to the folder.
+            string link = Path.Combine(dir, "link");
+            Directory.CreateSymbolicLink(link, Path.Combine(dir, "in"));
+            (code, err) = Run(CancellationToken.None, input, "-o", Path.Combine(link, "a16k.wav"), "--overwrite", "--mode", "streaming");
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Equal(before, File.ReadAllBytes(input));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// An output folder that cannot be written. The tests run as root, for whom a chmod 0555 folder is
+    /// still writable, so as root the "folder" is a regular file (creating anything below it fails for
+    /// everyone); as another user it is a real read-only folder.
+    /// </summary>
+    [Fact]
+    public void AnUnwritableOutputFolder_FailsEveryFile_WithAReason_AndLeavesNothing()
+    {
+        string dir = MakeFolder();
+        try
+        {
+            string inDir = Path.Combine(dir, "in");
+            string outDir = Path.Combine(dir, "readonly-out");
+            bool root = Environment.UserName == "root";
+            if (root) File.WriteAllText(outDir, "a file where a folder is expected");
+            else
+            {
+                Directory.CreateDirectory(outDir);
+                File.SetUnixFileMode(outDir, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            }
+            var (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming");
+            Assert.Equal(ExitCodes.PartialFailure, code);
+            Assert.Contains("0 ok, 5 failed", err);
+            if (!root) File.SetUnixFileMode(outDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (Directory.Exists(outDir)) Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void ACancelledRun_ExitsWith130_AndLeavesNoOutputs()
+    {
+        string dir = MakeFolder();
+        try
+        {
+            using var cts = new CancellationTokenSource();
+            cts.Cancel();
+            var (code, err) = Run(cts.Token, Path.Combine(dir, "in"), "-o", Path.Combine(dir, "out"), "--mode", "streaming");
+            Assert.Equal(ExitCodes.Cancelled, code);
+            Assert.Contains("stopped", err);
+            Assert.True(!Directory.Exists(Path.Combine(dir, "out")) || !Directory.EnumerateFiles(Path.Combine(dir, "out"), "*", SearchOption.AllDirectories).Any());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Help_ListsTheHostCommands_AndSaysWhenTheEnhancerIsMissing()
+    {
+        var w = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, Program.Run(["--help"], w, w));
+        string help = w.ToString();
+        foreach (var name in new[] { "denoise", "live", "devices" })
+        {
+            var line = help.Split('\n').Single(l => l.TrimStart().StartsWith(name + " "));
+            Assert.DoesNotContain("not implemented", line);
+            if (name != "devices") Assert.Equal(!EnhancerFactory.EngineAvailable, line.Contains("enhancer not in this build"));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using RealtimeDenoise.Audio;
+using RealtimeDenoise.Host.Pipeline;
+
+namespace RealtimeDenoise.Host.Tests;
+
+/// <summary>
+/// The file pipeline with a known processor (a pure delay with a gain) standing in for the enhancer:
+/// whatever the processor's latency and the resampling, the output must be the input (× gain),
+/// aligned to the sample and exactly as long, in the input's format.
+/// </summary>
+public class FilePipelineTests
+{
+    private static DenoiseSettings Streaming(int latency, float gain = 0.5f, int rate = 16000) =>
+        new(EnhanceMode.Streaming, () => new DelayProcessor(rate, latency, gain), null, rate, BlockFrames: 7000);
+
+    [Theory]
+    [InlineData(16000, 1, 16, 0)]
+    [InlineData(44100, 2, 32, 1)]
+    [InlineData(48000, 3, 24, 0)]
+    public void Output_IsAlignedAndAsLongAsTheInput_InTheInputFormat(int rate, int channels, int bits, int isFloat)
+    {
+        string dir = TestAudio.TempDir("pipe");
+        try
+        {
+            var format = new WaveFormat(rate, channels, bits, isFloat == 1 ? SampleEncoding.IeeeFloat : SampleEncoding.Pcm);
+            string input = TestAudio.WriteWav(Path.Combine(dir, "in.wav"), format, rate * 3 + 11);
+            string output = Path.Combine(dir, "out.wav");
+            var result = FilePipeline.Run(input, output, Streaming(latency: 321));
+
+            var inClip = WaveFileReader.ReadAllInterleaved(input, out var inFormat);
+            var outClip = WaveFileReader.ReadAllInterleaved(output, out var outFormat);
+            Assert.Equal(inFormat, outFormat);
+            Assert.Equal(inClip.Length, outClip.Length);
+            Assert.Equal(result.InputFrames, result.OutputFrames);
+            for (int c = 0; c < channels; c++)
+            {
+                var x = new float[inClip.Length / channels];
+                var y = new float[x.Length];
+                ChannelMixer.ExtractChannel(inClip, channels, c, x);
+                ChannelMixer.ExtractChannel(outClip, channels, c, y);
+                // Reference: the same band limit without any delay (Engine's aligned whole-signal resampling).
+                var reference = rate == 16000 ? x : Resampler.ResampleAligned(Resampler.ResampleAligned(x, rate, 16000), 16000, rate);
+                // (the round trip may round the length by a sample; the pipeline's length is the input's, checked above)
+                var expected = reference.Take(y.Length).Select(v => 0.5f * v).ToArray();
+                // Skip the filter's edge transients; compare the body.
+                int edge = rate / 50;
+                Assert.True(expected.Length >= y.Length - 1);
+                y = y.AsSpan(0, expected.Length).ToArray();
+                double sdr = TestAudio.SiSdr(y.AsSpan(edge, y.Length - 2 * edge), expected.AsSpan(edge, expected.Length - 2 * edge));
+                Assert.True(sdr > 40, $"channel {c}: SI-SDR {sdr:0.0} dB against the aligned reference");
+                // A one-sample shift must be clearly worse: the check can fail.
+                double shifted = TestAudio.SiSdr(y.AsSpan(edge + 1, y.Length - 2 * edge), expected.AsSpan(edge, expected.Length - 2 * edge));
+                Assert.True(shifted < sdr - 10, $"channel {c}: shifted {shifted:0.0} dB vs aligned {sdr:0.0} dB");
+            }
+            Assert.Empty(Directory.GetFiles(dir).Where(f => f.EndsWith(".tmp")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void MonoRateAndFormatOptions_ChangeTheOutputLayout_KeepingTheDuration()
+    {
+        string dir = TestAudio.TempDir("opts");
+        try
+        {
+            string input = TestAudio.WriteWav(Path.Combine(dir, "in.wav"), WaveFormat.Pcm16(44100, 2), 44100 * 2 + 5);
+            string output = Path.Combine(dir, "out.wav");
+            var settings = Streaming(latency: 40) with { Mono = true, OutputRate = 22050, Format = OutputSampleFormat.Float32 };
+            FilePipeline.Run(input, output, settings);
+            using var r = new WaveFileReader(output);
+            Assert.Equal(WaveFormat.Float32(22050, 1), r.Format);
+            Assert.Equal((44100L * 2 + 5) * 22050 * 2 / 44100 / 2 + ((44100L * 2 + 5) * 22050 * 2 % (2 * 44100) >= 44100 ? 1 : 0), r.TotalFrames);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void OfflineMode_WithSegments_IsAlignedToo()
+    {
+        string dir = TestAudio.TempDir("offl");
+        try
+        {
+            string input = TestAudio.WriteWav(Path.Combine(dir, "in.wav"), WaveFormat.Float32(16000, 1), 16000 * 5);
+            string output = Path.Combine(dir, "out.wav");
+            var settings = new DenoiseSettings(EnhanceMode.Offline, null, () => new HalfGainEnhancer(), 16000, SegmentSeconds: 1.3, OverlapSeconds: 0.2);
+            FilePipeline.Run(input, output, settings);
+            var x = WaveFileReader.ReadAllInterleaved(input, out _);
+            var y = WaveFileReader.ReadAllInterleaved(output, out _);
+            Assert.Equal(x.Length, y.Length);
+            for (int i = 0; i < x.Length; i++) Assert.Equal(0.5f * x[i], y[i], 1e-6f);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Cancellation_LeavesNoOutputAndNoTempFile()
+    {
+        string dir = TestAudio.TempDir("cancel");
+        try
+        {
+            string input = TestAudio.WriteWav(Path.Combine(dir, "in.wav"), WaveFormat.Pcm16(16000, 1), 16000 * 20);
+            string output = Path.Combine(dir, "out.wav");
+            using var cts = new CancellationTokenSource();
+            int calls = 0;
+            var settings = new DenoiseSettings(EnhanceMode.Streaming,
+                () => new CallbackProcessor(() => { if (++calls == 5) cts.Cancel(); }), null, 16000, BlockFrames: 4096);
+            Assert.ThrowsAny<OperationCanceledException>(() => FilePipeline.Run(input, output, settings, null, cts.Token));
+            Assert.False(File.Exists(output));
+            Assert.Equal(new[] { "in.wav" }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void AFailingProcessor_LeavesNoOutput_AndReportsTheCause()
+    {
+        string dir = TestAudio.TempDir("fail");
+        try
+        {
+            string input = TestAudio.WriteWav(Path.Combine(dir, "in.wav"), WaveFormat.Pcm16(16000, 1), 16000 * 4);
+            string output = Path.Combine(dir, "out.wav");
+            int calls = 0;
+            var settings = new DenoiseSettings(EnhanceMode.Streaming,
+                () => new CallbackProcessor(() => { if (++calls == 3) throw new InvalidDataException("model exploded"); }), null, 16000, BlockFrames: 4096);
+            var e = Assert.Throws<InvalidDataException>(() => FilePipeline.Run(input, output, settings));
+            Assert.Contains("model exploded", e.Message);
+            Assert.False(File.Exists(output));
+            Assert.Single(Directory.GetFiles(dir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    internal sealed class HalfGainEnhancer : RealtimeDenoise.Enhancement.IEnhancer
+    {
+        public int SampleRate => 16000;
+        public float[] Enhance(ReadOnlySpan<float> noisy, IProgress<double>? progress = null, CancellationToken cancellationToken = default) =>
+            noisy.ToArray().Select(v => 0.5f * v).ToArray();
+    }
+
+    /// <summary>Identity processor that calls back on every block (to cancel or fail mid-file).</summary>
+    internal sealed class CallbackProcessor(Action onBlock) : RealtimeDenoise.Streaming.IStreamProcessor
+    {
+        public int SampleRate => 16000;
+        public int LatencySamples => 0;
+        public bool Bypass { get; set; }
+        public void Process(ReadOnlySpan<float> input, Span<float> output) { onBlock(); input.CopyTo(output); }
+        public void Reset() { }
+        public void Dispose() { }
+    }
+}
