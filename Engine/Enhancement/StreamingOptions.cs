@@ -47,7 +47,7 @@ public sealed class StreamingOptions
     public float EncoderNoiseSubtraction { get; set; }
 
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
-    public float NoiseOverestimation { get; set; } = 2f;
+    public float NoiseOverestimation { get; set; } = 3f;
 
     /// <summary>Maximum attenuation of the mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 25f;
