@@ -10,8 +10,10 @@ namespace RealtimeDenoise.Streaming;
 /// <list type="number">
 /// <item>latent candidates for the frame — the previous frame's z, the encoder mean μ(p_n) and draws from the
 /// encoder posterior — decoded in one batched call; each is weighted by its posterior probability
-/// exp(ℓ_n(z) − ½‖z‖²) over the candidate set (a batched importance refinement of z);</item>
-/// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed;</item>
+/// exp(ℓ_n(z) − ½‖z‖²) over the candidate set (a batched importance refinement of z); optional refinement rounds
+/// redraw the candidates around the most probable one at half the spread;</item>
+/// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed
+/// (g_n under an exponential prior, <see cref="StreamingOptions.SpeechGainPenalty"/>);</item>
 /// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum);</item>
 /// <item>the Wiener gain averaged over the candidates, floored, optionally smoothed, applied to the frame.</item>
 /// </list>
