@@ -54,7 +54,8 @@ public sealed class OfflineOptions
     public bool SharedSpeechGain { get; set; }
 
     /// <summary>
-    /// λ of an exponential prior p(g) ∝ exp(−λ·g) on the speech gain (g = 1 is speech at the training level).
+    /// λ of a half-Gaussian prior p(g) ∝ exp(−λ·g²/2) on the speech gain (g = 1 is speech at the training level);
+    /// the multiplicative update becomes g ← g·[Σ p·S/V² ⁄ (Σ S/V + λ·g)]^½.
     /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
     /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
     /// </summary>

@@ -13,7 +13,7 @@ namespace RealtimeDenoise.Streaming;
 /// exp(ℓ_n(z) − ½‖z‖²) over the candidate set (a batched importance refinement of z); optional refinement rounds
 /// redraw the candidates around the most probable one at half the spread;</item>
 /// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed
-/// (g_n under an exponential prior, <see cref="StreamingOptions.SpeechGainPenalty"/>);</item>
+/// (g_n under a half-Gaussian prior, <see cref="StreamingOptions.SpeechGainPenalty"/>);</item>
 /// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum);</item>
 /// <item>the Wiener gain averaged over the candidates, floored, optionally smoothed, applied to the frame.</item>
 /// </list>
