@@ -13,7 +13,7 @@ public sealed class OfflineOptions
     public int NmfRank { get; set; } = 8;
 
     /// <summary>Upper bound on EM iterations per segment; <see cref="Tolerance"/> usually stops earlier.</summary>
-    public int MaxIterations { get; set; } = 10;
+    public int MaxIterations { get; set; } = 100;
 
     /// <summary>Metropolis–Hastings steps per E-step (all frames move in parallel, one decoder call each).</summary>
     public int MhSteps { get; set; } = 10;
@@ -43,8 +43,8 @@ public sealed class OfflineOptions
     /// <summary>Burn-in of the final estimate.</summary>
     public int FinalBurnIn { get; set; } = 10;
 
-    /// <summary>EM stops when the objective (mean of log V + p/V at the training level) changes by less than this.</summary>
-    public double Tolerance { get; set; } = 1e-3;
+    /// <summary>EM stops when the objective (mean of log V + p/V at the training level), averaged over the last 5 iterations, improved on the 5 before by less than this.</summary>
+    public double Tolerance { get; set; } = 3e-3;
 
     /// <summary>
     /// One speech gain g for the whole segment instead of one per frame (ALGORITHM.md §2 has g_n). With
@@ -54,20 +54,21 @@ public sealed class OfflineOptions
     public bool SharedSpeechGain { get; set; }
 
     /// <summary>
-    /// λ of an exponential prior p(g) ∝ exp(−λ·g) on the speech gain (g = 1 is speech at the training level).
+    /// λ of a half-Gaussian prior p(g) ∝ exp(−λ·g²/2) on the speech gain (g = 1 is speech at the training level);
+    /// the multiplicative update becomes g ← g·[Σ p·S/V² ⁄ (Σ S/V + λ·g)]^½.
     /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
     /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
     /// </summary>
-    public float SpeechGainPenalty { get; set; } = 3000f;
+    public float SpeechGainPenalty { get; set; } = 1000f;
 
     /// <summary>
     /// The encoder is initialised from max(p − α·v, 0.01·p) instead of the noisy power p (α = this value, v the
     /// current noise estimate): it was trained on clean speech. 0 feeds it the noisy power as in the paper.
     /// </summary>
-    public float EncoderNoiseSubtraction { get; set; } = 1f;
+    public float EncoderNoiseSubtraction { get; set; }
 
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
-    public float NoiseOverestimation { get; set; } = 1.5f;
+    public float NoiseOverestimation { get; set; } = 3f;
 
     /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 30f;

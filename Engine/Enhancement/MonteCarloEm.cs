@@ -86,7 +86,6 @@ internal sealed class MonteCarloEm
 
         Objectives.Clear();
         int kept = _options.MhSteps - _options.BurnIn;
-        double previous = double.NaN;
         for (int iteration = 0; iteration < _options.MaxIterations; iteration++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -100,8 +99,7 @@ internal sealed class MonteCarloEm
             UpdateGain(p, frames, kept, floor);
             double objective = Objective(p, frames, kept, floor) + logScale;
             Objectives.Add(objective);
-            if (!double.IsNaN(previous) && Math.Abs(previous - objective) <= _options.Tolerance) break;
-            previous = objective;
+            if (Stalled()) break;
         }
 
         // Estimate: fresh samples with the final noise model, Wiener gains averaged over them.
@@ -113,6 +111,25 @@ internal sealed class MonteCarloEm
         TensorPrimitives.Multiply(m, 1f / (_options.FinalMhSteps - _options.FinalBurnIn), m);
         TensorPrimitives.Clamp(m, minGain, 1f, m);
     }
+
+    /// <summary>
+    /// The Monte-Carlo objective is noisy, so compare means over windows: stop when the mean of the last
+    /// <see cref="ConvergenceWindow"/> iterations improved on the window before by less than the tolerance.
+    /// </summary>
+    private bool Stalled()
+    {
+        int count = Objectives.Count, w = ConvergenceWindow;
+        if (count < 2 * w) return false;
+        double recent = 0, before = 0;
+        for (int i = 0; i < w; i++)
+        {
+            recent += Objectives[count - 1 - i];
+            before += Objectives[count - 1 - w - i];
+        }
+        return (before - recent) / w < _options.Tolerance;
+    }
+
+    private const int ConvergenceWindow = 5;
 
     private void Ensure(int frames)
     {

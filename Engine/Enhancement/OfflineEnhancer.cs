@@ -54,7 +54,7 @@ public sealed class OfflineEnhancer : IEnhancer
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
         var em = new MonteCarloEm(_model, _options, _options.Seed, FindGradient());
-        int start = 0, index = 0;
+        int start = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -69,7 +69,6 @@ public sealed class OfflineEnhancer : IEnhancer
                 output[start + i] += w * enhanced[i];
             }
             _iterations.Add(em.Objectives.Count);
-            index++;
             progress?.Report((double)end / clean.Length);
             if (last) break;
             start = end - overlap;
@@ -78,9 +77,10 @@ public sealed class OfflineEnhancer : IEnhancer
     }
 
     /// <summary>The decoder's backward pass for Langevin proposals: given in the options, provided by the model, or built from a managed model's weights.</summary>
-    private IDecoderGradient? FindGradient() => _options.DecoderGradient
-        ?? _model as IDecoderGradient
-        ?? (_model is ManagedVarianceModel managed ? new DenseDecoderGradient(managed.Weights) : null);
+    private IDecoderGradient? FindGradient() => !(_options.LangevinStep > 0) ? null
+        : _options.DecoderGradient
+          ?? _model as IDecoderGradient
+          ?? (_model is ManagedVarianceModel managed ? new DenseDecoderGradient(managed.Weights) : null);
 
     private float[] EnhanceSegment(MonteCarloEm em, ReadOnlySpan<float> signal, float scale, CancellationToken cancellationToken)
     {

@@ -18,6 +18,9 @@ public sealed class StreamingOptions
     /// <summary>Scale of the candidate draws around the encoder mean, relative to the encoder's posterior std.</summary>
     public float ProposalScale { get; set; } = 1f;
 
+    /// <summary>Extra rounds per frame that redraw the candidates around the most probable one (at half the spread each round) and decode them again.</summary>
+    public int RefinementRounds { get; set; } = 2;
+
     /// <summary>Multiplicative updates of the frame's activations h and speech gain g per frame.</summary>
     public int Updates { get; set; } = 3;
 
@@ -31,7 +34,8 @@ public sealed class StreamingOptions
     public int LookaheadFrames { get; set; }
 
     /// <summary>
-    /// λ of an exponential prior p(g) ∝ exp(−λ·g) on the speech gain (g = 1 is speech at the training level).
+    /// λ of a half-Gaussian prior p(g) ∝ exp(−λ·g²/2) on the speech gain (g = 1 is speech at the training level);
+    /// the multiplicative update becomes g ← g·[Σ p·S/V² ⁄ (Σ S/V + λ·g)]^½.
     /// Where speech and noise models explain a frame equally well it tips the balance to the noise model,
     /// so noise-only frames are attenuated; 0 is the plain maximum-likelihood update.
     /// </summary>
@@ -44,7 +48,7 @@ public sealed class StreamingOptions
     public float EncoderNoiseSubtraction { get; set; }
 
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
-    public float NoiseOverestimation { get; set; } = 2f;
+    public float NoiseOverestimation { get; set; } = 3f;
 
     /// <summary>Maximum attenuation of the mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 25f;
@@ -68,6 +72,7 @@ public sealed class StreamingOptions
         if (NmfRank < 1) throw new ArgumentOutOfRangeException(nameof(NmfRank), NmfRank, "NMF rank must be at least 1.");
         if (Candidates < 1) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "At least one latent candidate is needed.");
         if (!(ProposalScale >= 0)) throw new ArgumentOutOfRangeException(nameof(ProposalScale), ProposalScale, "Proposal scale must be ≥ 0.");
+        if (RefinementRounds < 0 || RefinementRounds > 8) throw new ArgumentOutOfRangeException(nameof(RefinementRounds), RefinementRounds, "Refinement rounds must be 0–8.");
         if (Updates < 1) throw new ArgumentOutOfRangeException(nameof(Updates), Updates, "At least one update per frame is needed.");
         if (!(ForgettingSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ForgettingSeconds), ForgettingSeconds, "Forgetting time constant must be positive.");
         if (SeedFrames < 1) throw new ArgumentOutOfRangeException(nameof(SeedFrames), SeedFrames, "At least one seed frame is needed.");

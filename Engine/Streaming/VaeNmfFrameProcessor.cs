@@ -10,8 +10,10 @@ namespace RealtimeDenoise.Streaming;
 /// <list type="number">
 /// <item>latent candidates for the frame — the previous frame's z, the encoder mean μ(p_n) and draws from the
 /// encoder posterior — decoded in one batched call; each is weighted by its posterior probability
-/// exp(ℓ_n(z) − ½‖z‖²) over the candidate set (a batched importance refinement of z);</item>
-/// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed;</item>
+/// exp(ℓ_n(z) − ½‖z‖²) over the candidate set (a batched importance refinement of z); optional refinement rounds
+/// redraw the candidates around the most probable one at half the spread;</item>
+/// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed
+/// (g_n under a half-Gaussian prior, <see cref="StreamingOptions.SpeechGainPenalty"/>);</item>
 /// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum);</item>
 /// <item>the Wiener gain averaged over the candidates, floored, optionally smoothed, applied to the frame.</item>
 /// </list>
@@ -197,22 +199,26 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         for (int j = 0; j < _candidates; j++)
             NoisySpeechMath.SpeechVariance(_decoded.AsSpan(j * _bins, _bins), _logMin, _logMax, logScale, _speech.AsSpan(j * _bins, _bins));
 
-        // Cold start: W from the mean spectrum of the first frames, h = 1.
-        // 2. Multiplicative updates of h and g with W fixed.
+        // 2. Multiplicative updates of h and g with W fixed; with refinement rounds, the candidates are then
+        // redrawn around the most probable one at half the spread, decoded as one batch again.
         float tiny = floor * 1e-3f;
-        for (int u = 0; u < _options.Updates; u++)
+        for (int round = 0; round <= _options.RefinementRounds; round++)
         {
-            ComputeNoise();
-            float gainNum, gainDen;
-            (gainNum, gainDen) = WeighCandidates(floor);
-            for (int k = 0; k < _rank; k++)
+            if (round > 0) Redraw(round, logScale);
+            for (int u = 0; u < _options.Updates; u++)
             {
-                var w = _wt.AsSpan(k * _bins, _bins);
-                float num = TensorPrimitives.Dot(w, _pInv2), den = TensorPrimitives.Dot(w, _inv1);
-                if (den > 0 && num >= 0) _h[k] = MathF.Max(_h[k] * MathF.Sqrt(num / den), tiny);
+                ComputeNoise();
+                float gainNum, gainDen;
+                (gainNum, gainDen) = WeighCandidates(floor);
+                for (int k = 0; k < _rank; k++)
+                {
+                    var w = _wt.AsSpan(k * _bins, _bins);
+                    float num = TensorPrimitives.Dot(w, _pInv2), den = TensorPrimitives.Dot(w, _inv1);
+                    if (den > 0 && num >= 0) _h[k] = MathF.Max(_h[k] * MathF.Sqrt(num / den), tiny);
+                }
+                gainDen += _options.SpeechGainPenalty * _gain;
+                if (gainDen > 0 && gainNum >= 0) _gain = Math.Clamp(_gain * MathF.Sqrt(gainNum / gainDen), 1e-8f, 1e8f);
             }
-            gainDen += _options.SpeechGainPenalty * _gain;
-            if (gainDen > 0 && gainNum >= 0) _gain = Math.Clamp(_gain * MathF.Sqrt(gainNum / gainDen), 1e-8f, 1e8f);
         }
         ComputeNoise();
         WeighCandidates(floor);
@@ -257,6 +263,23 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         for (int j = 1; j < _candidates; j++) if (_weight[j] > _weight[best]) best = j;
         _zCandidates.AsSpan(best * _latent, _latent).CopyTo(_zPrevious);
         _hasPrevious = true;
+    }
+
+    /// <summary>Keeps the most probable candidate in slot 0 and redraws the others around it with spread 2^−round of the first round's.</summary>
+    private void Redraw(int round, float logScale)
+    {
+        int best = 0;
+        for (int j = 1; j < _candidates; j++) if (_weight[j] > _weight[best]) best = j;
+        if (best != 0) _zCandidates.AsSpan(best * _latent, _latent).CopyTo(_zCandidates.AsSpan(0, _latent));
+        float spread = _options.ProposalScale * MathF.Pow(0.5f, round);
+        for (int j = 1; j < _candidates; j++)
+        {
+            var z = _zCandidates.AsSpan(j * _latent, _latent);
+            for (int d = 0; d < _latent; d++) z[d] = _zCandidates[d] + spread * MathF.Exp(0.5f * _logVar[d]) * _rng.NextGaussian();
+        }
+        _model.Decode(_zCandidates, _candidates, _decoded);
+        for (int j = 0; j < _candidates; j++)
+            NoisySpeechMath.SpeechVariance(_decoded.AsSpan(j * _bins, _bins), _logMin, _logMax, logScale, _speech.AsSpan(j * _bins, _bins));
     }
 
     private void SeedNoise()
