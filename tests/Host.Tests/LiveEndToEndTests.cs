@@ -103,7 +103,7 @@ public class LiveEndToEndTests(ITestOutputHelper log)
             {
                 double improvement = SiSdr.Improvement(clean, output, played);
                 log.WriteLine($"SI-SDR improvement {improvement:0.0} dB");
-                Assert.True(improvement > 1, $"SI-SDR improvement {improvement:0.0} dB (the live output should be the enhanced speech)");
+                Assert.True(improvement > 3, $"SI-SDR improvement {improvement:0.0} dB (the live output should be the enhanced speech)");
             }
             else
             {
@@ -220,14 +220,22 @@ public class LiveEndToEndTests(ITestOutputHelper log)
     }
 
     /// <summary>20 s of noisy speech with its clean reference: dev-test pairs read from ../shared at test time (never committed).</summary>
+    /// <summary>
+    /// Consecutive dev-test pairs whose noise is stationary-like (rain, wind, road, laundry room): the kind of
+    /// steady background a desk microphone picks up and the NMF noise model tracks. Babble and typing are
+    /// left out on purpose: the unsupervised speech prior explains babble as speech (see the eval figures),
+    /// and this test is about the live path delivering the enhancer's output, not about its hardest cases.
+    /// </summary>
     private static (float[] Noisy, float[] Clean) BuildTestSignal()
     {
+        string[] stationary = ["light_rain", "wind_in_trees", "road", "laundry_room"];
         string dev = FindSharedDevTest();
         var noisy = new List<float>();
         var clean = new List<float>();
         foreach (var line in File.ReadLines(Path.Combine(dev, "list.csv")).Skip(1))
         {
             var f = line.Split(',');
+            if (!stationary.Contains(f[3])) continue;
             var c = WaveFileReader.ReadMono(Path.Combine(dev, f[1]), out int rc);
             var n = WaveFileReader.ReadMono(Path.Combine(dev, f[2]), out int rn);
             Assert.Equal(Rate, rc);
@@ -238,6 +246,7 @@ public class LiveEndToEndTests(ITestOutputHelper log)
             if (noisy.Count >= Rate * Seconds) break;
         }
         int total = (int)(Rate * Seconds);
+        Assert.True(noisy.Count >= total, "dev-test holds too little stationary-noise audio for the live test");
         return (noisy.Take(total).ToArray(), clean.Take(total).ToArray());
     }
 
