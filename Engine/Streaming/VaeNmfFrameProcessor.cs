@@ -29,6 +29,13 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// <summary>Release of the level tracker's peak envelope, dB per second.</summary>
     private const float LevelReleaseDbPerSecond = 3f;
 
+    /// <summary>
+    /// Frames below this mean square (−120 dBFS) are digital silence (a muted or virtual microphone, a dropout):
+    /// they leave the noise model, its seeding, the level tracker and the latent state untouched. Otherwise the
+    /// noise model would be seeded from zeros (W ≈ 0), which multiplicative updates can never grow again.
+    /// </summary>
+    private const float SilenceMeanSquare = 1e-12f;
+
     private readonly IVarianceModel _model;
     private readonly StreamingOptions _options;
     private readonly int _bins, _latent, _rank, _candidates, _fftSize, _lookahead, _ringFrames;
@@ -40,7 +47,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float[] _wt, _a, _b, _perturbation, _h, _noise, _inv1, _pInv2, _scratch, _scratch2, _seedSum;
     private readonly float[] _mask, _previousMask, _smoothed, _maskRing, _reRing, _imRing;
 
-    private long _frames;
+    private long _frames, _activeFrames;
     private bool _hasPrevious;
     private float _gain, _levelEnvelopeDb, _bypassMix;
 
@@ -112,6 +119,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     public void Reset()
     {
         _frames = 0;
+        _activeFrames = 0;
         _hasPrevious = false;
         _gain = 1f;
         _levelEnvelopeDb = float.NegativeInfinity;
@@ -123,7 +131,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Array.Clear(_a);
         Array.Clear(_b);
         Array.Clear(_seedSum);
-        Array.Clear(_smoothed);
+        Array.Fill(_smoothed, 1f); // silence before the first analysed frame passes unchanged
         Array.Clear(_previousMask);
         Array.Clear(_maskRing);
         Array.Clear(_reRing);
@@ -139,12 +147,17 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         TensorPrimitives.Multiply(inReal[.._bins], inReal[.._bins], _power);
         TensorPrimitives.MultiplyAdd(inImag[.._bins], inImag[.._bins], _power, _power);
 
-        float scale = _options.NormalizeLevel ? TrackLevel() : 1f;
-        float logScale = MathF.Log(scale);
-        float floor = 1e-9f / scale;
+        if (FrameMeanSquare() >= SilenceMeanSquare)
+        {
+            float scale = _options.NormalizeLevel ? TrackLevel() : 1f;
+            float logScale = MathF.Log(scale);
+            float floor = 1e-9f / scale;
 
-        EstimateMask(scale, logScale, floor);
-        PostProcessMask();
+            EstimateMask(scale, logScale, floor);
+            PostProcessMask();
+            if (_activeFrames < long.MaxValue) _activeFrames++;
+        }
+        // else: silence; the last mask is applied unchanged (with lookahead, to the frame k earlier).
 
         // Frame t − k sits in the ring slot after the newest one (the oldest of k + 1).
         int outSlot = (int)((_frames + 1) % (_lookahead + 1));
@@ -161,20 +174,24 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// </summary>
     private float TrackLevel()
     {
-        // Parseval with the sqrt-Hann window (Σw² = n_fft/2): mean square of the frame from its half spectrum.
-        float edge = _power[0] + _power[_bins - 1];
-        float sum = 2f * TensorPrimitives.Sum(_power) - edge;
-        float meanSquare = sum / (_fftSize * (_fftSize * 0.5f));
-        float levelDb = 10f * MathF.Log10(meanSquare + 1e-20f);
+        float levelDb = 10f * MathF.Log10(FrameMeanSquare() + 1e-20f);
         _levelEnvelopeDb = MathF.Max(levelDb, _levelEnvelopeDb - _releasePerFrame);
         return SpeechLevel.PowerScale(_levelEnvelopeDb - PeakToActiveDb, _model.Card.TrainingLevelDbfs);
+    }
+
+    /// <summary>Mean square of the frame's samples, by Parseval with the sqrt-Hann window (Σw² = n_fft/2) from its half spectrum.</summary>
+    private float FrameMeanSquare()
+    {
+        float edge = _power[0] + _power[_bins - 1];
+        float sum = 2f * TensorPrimitives.Sum(_power) - edge;
+        return sum / (_fftSize * (_fftSize * 0.5f));
     }
 
     private void EstimateMask(float scale, float logScale, float floor)
     {
         // 1. Latent candidates, decoded in one batch.
         // Optionally the encoder sees the frame with the current noise estimate subtracted (see MonteCarloEm).
-        bool seeding = _frames < _options.SeedFrames;
+        bool seeding = _activeFrames < _options.SeedFrames;
         if (seeding) SeedNoise();
         float subtract = _options.EncoderNoiseSubtraction;
         if (subtract > 0)
@@ -234,7 +251,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         // 4. Online W with exponential forgetting (after the seed frames).
         if (seeding)
         {
-            if (_frames == _options.SeedFrames - 1) StartStatistics();
+            if (_activeFrames == _options.SeedFrames - 1) StartStatistics();
         }
         else
         {
@@ -285,7 +302,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private void SeedNoise()
     {
         TensorPrimitives.Add(_seedSum, _power, _seedSum);
-        float share = 1f / ((_frames + 1) * _rank);
+        float share = 1f / ((_activeFrames + 1) * _rank);
         for (int k = 0; k < _rank; k++)
         {
             var w = _wt.AsSpan(k * _bins, _bins);
@@ -385,9 +402,10 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
                 prev = cur;
             }
         }
-        var ring = _maskRing.AsSpan((int)(_frames % _ringFrames) * _bins, _bins);
+        // Indexed by analysed (non-silent) frames: silent frames do not enter the smoothing.
+        var ring = _maskRing.AsSpan((int)(_activeFrames % _ringFrames) * _bins, _bins);
         float ts = _options.MaskTimeSmoothing;
-        if (ts > 0 && _frames > 0)
+        if (ts > 0 && _activeFrames > 0)
         {
             TensorPrimitives.Multiply(_previousMask, ts, _previousMask);
             TensorPrimitives.MultiplyAdd(_mask, 1 - ts, _previousMask, _previousMask);
@@ -400,9 +418,9 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         {
             // Mask of frame t − k: mean over frames t − 2k … t (those not yet seen count as silence-masks of 0 weight).
             _smoothed.AsSpan().Clear();
-            long available = Math.Min(_frames + 1, _ringFrames);
+            long available = Math.Min(_activeFrames + 1, _ringFrames);
             for (int i = 0; i < available; i++)
-                TensorPrimitives.Add(_smoothed, _maskRing.AsSpan((int)((_frames - i) % _ringFrames) * _bins, _bins), _smoothed);
+                TensorPrimitives.Add(_smoothed, _maskRing.AsSpan((int)((_activeFrames - i) % _ringFrames) * _bins, _bins), _smoothed);
             TensorPrimitives.Multiply(_smoothed, 1f / available, _smoothed);
         }
 

@@ -118,6 +118,47 @@ public class StreamingEnhancerTests
         Assert.Equal(0.0, MaxAbs(y));
     }
 
+    private static float[] Concat(params float[][] parts) => parts.SelectMany(p => p).ToArray();
+
+    private static double ReductionDb(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => 10 * Math.Log10(Energy(x) / Energy(y));
+
+    [Theory]
+    [InlineData(2 * SampleRate)]      // whole hops: the output after the zeros must be the output without them
+    [InlineData(SampleRate / 10 + 37)] // a partial hop: frames straddle the wake-up, so only as good
+    public void LeadingDigitalSilence_DoesNotDisableDenoising(int zeros)
+    {
+        // A muted or virtual microphone before the talker starts: the noise model must not be seeded from zeros.
+        // The signal: 1.5 s of noise alone, then voiced bursts in the same noise.
+        var clean = Concat(new float[3 * SampleRate / 2], VoicedBursts(3 * SampleRate / 2, 0.3f, seed: 21));
+        var x = Add(clean, WhiteNoise(3 * SampleRate, 0.05f, seed: 22));
+        var reference = Run(x);
+        var delayed = Run(Concat(new float[zeros], x)).AsSpan(zeros).ToArray();
+        Assert.True(AllFinite(delayed));
+        if (zeros % Hop == 0)
+            for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(delayed[i] - reference[i]) < 1e-5, $"sample {i}: {delayed[i]} vs {reference[i]}");
+        var noiseOnly = new Range(SampleRate / 2, 3 * SampleRate / 2);
+        double reductionWith = ReductionDb(x.AsSpan(noiseOnly), delayed.AsSpan(noiseOnly));
+        double reductionWithout = ReductionDb(x.AsSpan(noiseOnly), reference.AsSpan(noiseOnly));
+        Assert.True(reductionWith > 3, $"noise reduced by only {reductionWith:F1} dB after leading zeros");
+        Assert.True(reductionWith > reductionWithout - 0.5, $"noise reduced by {reductionWith:F1} dB after leading zeros vs {reductionWithout:F1} dB without");
+        double withZeros = SiSdr(clean, delayed), without = SiSdr(clean, reference);
+        Assert.True(withZeros > without - 0.5, $"SI-SDR {withZeros:F2} dB after leading zeros vs {without:F2} dB without");
+    }
+
+    [Fact]
+    public void DropoutOfDigitalSilence_DoesNotDisableDenoisingAfterwards()
+    {
+        var before = WhiteNoise(3 * SampleRate, 0.05f, seed: 23);
+        var after = WhiteNoise(3 * SampleRate, 0.05f, seed: 24);
+        var y = Run(Concat(before, new float[SampleRate], after));
+        Assert.True(AllFinite(y));
+        double reductionBefore = ReductionDb(before.AsSpan(SampleRate), y.AsSpan(SampleRate, 2 * SampleRate));
+        double reductionAfter = ReductionDb(after, y.AsSpan(4 * SampleRate));
+        Assert.True(reductionBefore > 3, $"noise reduced by only {reductionBefore:F1} dB before the dropout");
+        Assert.True(reductionAfter > reductionBefore - 1, $"noise reduced by {reductionAfter:F1} dB after the dropout vs {reductionBefore:F1} dB before");
+        Assert.True(MaxAbs(y.AsSpan(3 * SampleRate + 512, SampleRate - 512)) < 1e-6); // the silence stays silent
+    }
+
     [Fact]
     public void StationaryNoise_IsAttenuatedWithoutBursts()
     {
