@@ -15,11 +15,13 @@ namespace RealtimeDenoise.Streaming;
 /// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed
 /// (g_n under a half-Gaussian prior, <see cref="StreamingOptions.SpeechGainPenalty"/>);</item>
 /// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum);</item>
-/// <item>the Wiener gain averaged over the candidates, floored, optionally smoothed, applied to the frame.</item>
+/// <item>the Wiener gain averaged over the candidates, optionally blended decision-directed with the previous
+/// frame's output (<see cref="StreamingOptions.DecisionDirected"/>), floored, optionally smoothed, applied to the frame.</item>
 /// </list>
 /// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the
 /// masks of the 2k+1 frames around it. All buffers are allocated in the constructor; the per-frame cost is constant
 /// and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as <see cref="IVarianceModel"/> promises).
+/// Frames of digital silence (below −120 dBFS) are not analysed: they leave every state untouched.
 /// </summary>
 public sealed class VaeNmfFrameProcessor : ISpectralProcessor
 {
@@ -45,6 +47,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float[] _power, _scaled, _mu, _logVar, _zCandidates, _zPrevious, _decoded, _speech, _total;
     private readonly float[] _target, _weight;
     private readonly float[] _wt, _a, _b, _perturbation, _h, _noise, _inv1, _pInv2, _scratch, _scratch2, _seedSum;
+    private readonly float[] _cleanPower; // |Ŝ|² of the last analysed frame, for the decision-directed SNR
     private readonly float[] _mask, _previousMask, _smoothed, _maskRing, _reRing, _imRing;
 
     private long _frames, _activeFrames;
@@ -99,6 +102,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _scratch2 = new float[_bins];
         _seedSum = new float[_bins];
         _mask = new float[_bins];
+        _cleanPower = new float[_bins];
         _smoothed = new float[_bins];
         _previousMask = new float[_bins];
         _maskRing = new float[_ringFrames * _bins];
@@ -133,6 +137,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Array.Clear(_seedSum);
         Array.Fill(_smoothed, 1f); // silence before the first analysed frame passes unchanged
         Array.Clear(_previousMask);
+        Array.Clear(_cleanPower);
         Array.Clear(_maskRing);
         Array.Clear(_reRing);
         Array.Clear(_imRing);
@@ -247,6 +252,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             if (_weight[j] < 1e-6f) continue;
             NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(j * _bins, _bins), _gain, _noise, _options.NoiseOverestimation, floor, _scratch, _mask, _weight[j]);
         }
+        if (_options.DecisionDirected > 0) ApplyDecisionDirected(floor);
 
         // 4. Online W with exponential forgetting (after the seed frames).
         if (seeding)
@@ -280,6 +286,25 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         for (int j = 1; j < _candidates; j++) if (_weight[j] > _weight[best]) best = j;
         _zCandidates.AsSpan(best * _latent, _latent).CopyTo(_zPrevious);
         _hasPrevious = true;
+    }
+
+    /// <summary>
+    /// Decision-directed a-priori SNR (Ephraim and Malah 1984) with the VAE-NMF estimate in place of the
+    /// maximum-likelihood one: ξ = α·|Ŝ_{t−1}|²/v + (1 − α)·ξ_model, where ξ_model = β·m/(1 − m) is the SNR the
+    /// model's mask m implies; the mask becomes ξ / (ξ + β). |Ŝ_{t−1}|² is the last analysed frame's output power.
+    /// </summary>
+    private void ApplyDecisionDirected(float floor)
+    {
+        float alpha = _options.DecisionDirected, beta = _options.NoiseOverestimation;
+        bool hasPrevious = _activeFrames > 0;
+        for (int f = 0; f < _bins; f++)
+        {
+            float m = MathF.Min(_mask[f], 0.999f);
+            if (!(m >= 0)) m = 0;
+            float xi = beta * m / (1 - m);
+            if (hasPrevious) xi = alpha * _cleanPower[f] / MathF.Max(_noise[f], floor) + (1 - alpha) * xi;
+            _mask[f] = xi / (xi + beta);
+        }
     }
 
     /// <summary>Keeps the most probable candidate in slot 0 and redraws the others around it with spread 2^−round of the first round's.</summary>
@@ -390,6 +415,11 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         {
             float g = _mask[f];
             _mask[f] = g >= _minGain ? MathF.Min(g, 1f) : _minGain; // NaN falls to the floor
+        }
+        if (_options.DecisionDirected > 0)
+        {
+            TensorPrimitives.Multiply(_mask, _mask, _cleanPower);
+            TensorPrimitives.Multiply(_cleanPower, _power, _cleanPower);
         }
         float fs = _options.MaskFrequencySmoothing;
         if (fs > 0)
