@@ -38,7 +38,20 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// </summary>
     private const float SilenceMeanSquare = 1e-12f;
 
+    /// <summary>
+    /// Bins whose long-term power lies this far below the mean over bins (−40 dB) carry no signal: the band above
+    /// a resampler's cut-off (live audio at 44.1/48 kHz brought to 16 kHz is empty above ~7.2 kHz), or a
+    /// telephone band. They are left out of the likelihood and the updates; otherwise the speech model, which predicts
+    /// energy there, is driven to g ≈ 0 and the mask falls to its floor everywhere.
+    /// </summary>
+    private const float DeadBinRatio = 1e-4f;
+
+    /// <summary>Time constant of the long-term spectrum that finds dead bins (seconds).</summary>
+    private const float LongTermSeconds = 1f;
+
     private readonly IVarianceModel _model;
+    private readonly float _longTermDecay;
+    private readonly float[] _longTerm, _binWeight;
     private readonly StreamingOptions _options;
     private readonly int _bins, _latent, _rank, _candidates, _fftSize, _lookahead, _ringFrames;
     private readonly float _logMin, _logMax, _gamma, _minGain, _releasePerFrame;
@@ -78,6 +91,9 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);
         _releasePerFrame = LevelReleaseDbPerSecond / framesPerSecond;
         _rng = new GaussianSampler(_options.Seed);
+        _longTermDecay = MathF.Exp(-1f / (LongTermSeconds * framesPerSecond));
+        _longTerm = new float[_bins];
+        _binWeight = new float[_bins];
 
         _power = new float[_bins];
         _scaled = new float[_bins];
@@ -124,6 +140,8 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     {
         _frames = 0;
         _activeFrames = 0;
+        Array.Clear(_longTerm);
+        Array.Fill(_binWeight, 1f);
         _hasPrevious = false;
         _gain = 1f;
         _levelEnvelopeDb = float.NegativeInfinity;
@@ -154,6 +172,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
 
         if (FrameMeanSquare() >= SilenceMeanSquare)
         {
+            FindDeadBins();
             float scale = _options.NormalizeLevel ? TrackLevel() : 1f;
             float logScale = MathF.Log(scale);
             float floor = 1e-9f / scale;
@@ -190,6 +209,19 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         float edge = _power[0] + _power[_bins - 1];
         float sum = 2f * TensorPrimitives.Sum(_power) - edge;
         return sum / (_fftSize * (_fftSize * 0.5f));
+    }
+
+    /// <summary>Updates the long-term spectrum and the 0/1 weights of the bins that take part in the likelihood.</summary>
+    private void FindDeadBins()
+    {
+        if (_activeFrames == 0) _power.CopyTo(_longTerm);
+        else
+        {
+            TensorPrimitives.Multiply(_longTerm, _longTermDecay, _longTerm);
+            TensorPrimitives.MultiplyAdd(_power, 1 - _longTermDecay, _longTerm, _longTerm);
+        }
+        float threshold = DeadBinRatio * TensorPrimitives.Sum(_longTerm) / _bins;
+        for (int f = 0; f < _bins; f++) _binWeight[f] = _longTerm[f] >= threshold ? 1f : 0f;
     }
 
     private void EstimateMask(float scale, float logScale, float floor)
@@ -377,7 +409,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             NoisySpeechMath.TotalVariance(s, _gain, _noise, floor, v);
             TensorPrimitives.Divide(_power, v, _scratch2);
             TensorPrimitives.Log(v, _scratch);
-            float t = -(TensorPrimitives.Sum(_scratch) + TensorPrimitives.Sum(_scratch2))
+            float t = -(TensorPrimitives.Dot(_scratch, _binWeight) + TensorPrimitives.Dot(_scratch2, _binWeight))
                       - 0.5f * NoisySpeechMath.SquaredNorm(_zCandidates.AsSpan(j * _latent, _latent));
             _target[j] = float.IsFinite(t) ? t : float.NegativeInfinity;
             if (_target[j] > maxTarget) maxTarget = _target[j];
@@ -398,6 +430,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             if (wj < 1e-6f) continue;
             var s = _speech.AsSpan(j * _bins, _bins);
             TensorPrimitives.Reciprocal(_total.AsSpan(j * _bins, _bins), _scratch);
+            TensorPrimitives.Multiply(_scratch, _binWeight, _scratch); // dead bins take no part in the updates
             TensorPrimitives.MultiplyAdd(_scratch, wj, _inv1, _inv1);
             TensorPrimitives.Multiply(_scratch, _scratch, _scratch2);
             TensorPrimitives.Multiply(_scratch2, _power, _scratch2);
