@@ -39,12 +39,19 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private const float SilenceMeanSquare = 1e-12f;
 
     /// <summary>
-    /// Bins whose long-term power lies this far below the mean over bins (−40 dB) carry no signal: the band above
+    /// Bins whose long-term power lies this far below the mean over bins (−30 dB) carry no signal: the band above
     /// a resampler's cut-off (live audio at 44.1/48 kHz brought to 16 kHz is empty above ~7.2 kHz), or a
     /// telephone band. They are left out of the likelihood and the updates; otherwise the speech model, which predicts
     /// energy there, is driven to g ≈ 0 and the mask falls to its floor everywhere.
     /// </summary>
-    private const float DeadBinRatio = 1e-4f;
+    private const float DeadBinRatio = 1e-3f;
+
+    /// <summary>
+    /// Level given to dead bins in the encoder's input, relative to the mean power of the live ones (−40 dB, a
+    /// low but speech-like level): the encoder was trained on full-band speech, and near-zero power there lies
+    /// tens of standard deviations outside its input distribution, which throws its latent estimate off.
+    /// </summary>
+    private const float DeadBinEncoderLevel = 1e-4f;
 
     /// <summary>Time constant of the long-term spectrum that finds dead bins (seconds).</summary>
     private const float LongTermSeconds = 1f;
@@ -214,14 +221,23 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// <summary>Updates the long-term spectrum and the 0/1 weights of the bins that take part in the likelihood.</summary>
     private void FindDeadBins()
     {
-        if (_activeFrames == 0) _power.CopyTo(_longTerm);
-        else
-        {
-            TensorPrimitives.Multiply(_longTerm, _longTermDecay, _longTerm);
-            TensorPrimitives.MultiplyAdd(_power, 1 - _longTermDecay, _longTerm, _longTerm);
-        }
+        // A running mean while fewer frames than the time constant have been seen, exponential after that:
+        // one loud first frame must not decide which bins are dead for the next second.
+        float keep = MathF.Min(_activeFrames / (_activeFrames + 1f), _longTermDecay);
+        TensorPrimitives.Multiply(_longTerm, keep, _longTerm);
+        TensorPrimitives.MultiplyAdd(_power, 1 - keep, _longTerm, _longTerm);
         float threshold = DeadBinRatio * TensorPrimitives.Sum(_longTerm) / _bins;
         for (int f = 0; f < _bins; f++) _binWeight[f] = _longTerm[f] >= threshold ? 1f : 0f;
+    }
+
+    /// <summary>Raises dead bins of the encoder's input to <see cref="DeadBinEncoderLevel"/> times the mean live-bin power.</summary>
+    private void FillDeadBins(Span<float> power)
+    {
+        float live = TensorPrimitives.Sum(_binWeight);
+        if (live >= _bins) return;
+        float level = DeadBinEncoderLevel * TensorPrimitives.Dot(power, _binWeight) / MathF.Max(live, 1f);
+        for (int f = 0; f < _bins; f++)
+            if (_binWeight[f] == 0f) power[f] = MathF.Max(power[f], level);
     }
 
     private void EstimateMask(float scale, float logScale, float floor)
@@ -238,6 +254,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
                 _scaled[f] = scale * MathF.Max(_power[f] - subtract * _noise[f], MonteCarloEm.EncoderResidualFloor * _power[f]);
         }
         else TensorPrimitives.Multiply(_power, scale, _scaled);
+        FillDeadBins(_scaled);
         _model.Encode(_scaled, 1, _mu, _logVar);
         (_hasPrevious ? _zPrevious : _mu).CopyTo(_zCandidates.AsSpan(0, _latent));
         for (int j = 1; j < _candidates; j++)
