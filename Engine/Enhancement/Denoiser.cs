@@ -73,6 +73,9 @@ public sealed class OfflineOptions
     /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 30f;
 
+    /// <summary>Half-width (frames) of the non-causal triangular smoothing of the mask over time; 0: none.</summary>
+    public int MaskSmoothingFrames { get; set; } = 4;
+
     /// <summary>Scale the power the speech model sees so the input's active level matches the model's training level.</summary>
     public bool NormalizeLevel { get; set; } = true;
 
@@ -96,6 +99,7 @@ public sealed class OfflineOptions
         if (!(EncoderNoiseSubtraction >= 0)) throw new ArgumentOutOfRangeException(nameof(EncoderNoiseSubtraction), EncoderNoiseSubtraction, "Encoder noise subtraction must be ≥ 0.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
+        if (MaskSmoothingFrames < 0 || MaskSmoothingFrames > 16) throw new ArgumentOutOfRangeException(nameof(MaskSmoothingFrames), MaskSmoothingFrames, "Mask smoothing must be 0–16 frames.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");
     }
 }
