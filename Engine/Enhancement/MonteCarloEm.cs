@@ -117,7 +117,8 @@ internal sealed class MonteCarloEm
     /// Non-causal smoothing of a frame-major mask over time with a triangular kernel of half-width
     /// <paramref name="halfWidth"/> frames (weights h+1−|d|, renormalised at the edges). The whole segment is
     /// known, so this costs no latency; it averages out the frame-to-frame jitter of the sampled Wiener gains
-    /// (heard as musical noise). Measured: smoothing across frequency instead made results worse.
+    /// (heard as musical noise). Measured: smoothing across frequency made results worse, and so did averaging
+    /// in the log domain (4.61 / 4.73 dB SI-SDRi dev-test / tuneset) or of the squared gain (4.85 / 4.93) instead of linearly (5.01 / 5.08).
     /// </summary>
     internal static void SmoothOverTime(Span<float> mask, int frames, int bins, int halfWidth, Span<float> scratch)
     {
