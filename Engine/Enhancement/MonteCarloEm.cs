@@ -109,7 +109,36 @@ internal sealed class MonteCarloEm
         Sample(p, frames, logScale, floor, _options.FinalMhSteps, _options.FinalBurnIn, keep: false, mask: m);
         float minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);
         TensorPrimitives.Multiply(m, 1f / (_options.FinalMhSteps - _options.FinalBurnIn), m);
+        if (_options.MaskSmoothingFrames > 0) SmoothOverTime(m, frames, _bins, _options.MaskSmoothingFrames, _pInv2.AsSpan(0, nf));
         TensorPrimitives.Clamp(m, minGain, 1f, m);
+    }
+
+    /// <summary>
+    /// Non-causal smoothing of a frame-major mask over time with a triangular kernel of half-width
+    /// <paramref name="halfWidth"/> frames (weights h+1−|d|, renormalised at the edges). The whole segment is
+    /// known, so this costs no latency; it averages out the frame-to-frame jitter of the sampled Wiener gains
+    /// (heard as musical noise). Measured: smoothing across frequency made results worse, and so did averaging
+    /// in the log domain (4.61 / 4.73 dB SI-SDRi dev-test / tuneset) or of the squared gain (4.85 / 4.93) instead of linearly (5.01 / 5.08).
+    /// </summary>
+    internal static void SmoothOverTime(Span<float> mask, int frames, int bins, int halfWidth, Span<float> scratch)
+    {
+        var copy = scratch[..(frames * bins)];
+        mask[..(frames * bins)].CopyTo(copy);
+        for (int n = 0; n < frames; n++)
+        {
+            var row = mask.Slice(n * bins, bins);
+            row.Clear();
+            float total = 0;
+            for (int d = -halfWidth; d <= halfWidth; d++)
+            {
+                int j = n + d;
+                if (j < 0 || j >= frames) continue;
+                float w = halfWidth + 1 - Math.Abs(d);
+                TensorPrimitives.MultiplyAdd(copy.Slice(j * bins, bins), w, row, row);
+                total += w;
+            }
+            TensorPrimitives.Multiply(row, 1f / total, row);
+        }
     }
 
     /// <summary>

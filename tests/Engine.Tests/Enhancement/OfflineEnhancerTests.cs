@@ -141,9 +141,38 @@ public class OfflineEnhancerTests
         Assert.Equal(a, b);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void MaskTimeSmoothing_MatchesANaiveTriangularAverage(int halfWidth)
+    {
+        const int frames = 7, bins = 5;
+        var rng = new Random(14);
+        var mask = new float[frames * bins];
+        for (int i = 0; i < mask.Length; i++) mask[i] = (float)rng.NextDouble();
+        var expected = new double[mask.Length];
+        for (int n = 0; n < frames; n++)
+            for (int f = 0; f < bins; f++)
+            {
+                double sum = 0, weights = 0;
+                for (int j = 0; j < frames; j++)
+                {
+                    int w = halfWidth + 1 - Math.Abs(j - n);
+                    if (w <= 0) continue;
+                    sum += w * mask[j * bins + f];
+                    weights += w;
+                }
+                expected[n * bins + f] = sum / weights;
+            }
+        MonteCarloEm.SmoothOverTime(mask, frames, bins, halfWidth, new float[mask.Length]);
+        for (int i = 0; i < mask.Length; i++) Assert.True(Math.Abs(expected[i] - mask[i]) < 1e-5, $"element {i}: {mask[i]} vs {expected[i]}");
+    }
+
     [Fact]
     public void Options_AreValidated()
     {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { MaskSmoothingFrames = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { MhSteps = 3, BurnIn = 3 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { NmfRank = 0 }));
     }
