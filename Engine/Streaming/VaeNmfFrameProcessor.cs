@@ -14,7 +14,9 @@ namespace RealtimeDenoise.Streaming;
 /// redraw the candidates around the most probable one at half the spread;</item>
 /// <item>a few multiplicative updates of the frame's NMF activations h_n and speech gain g_n with W fixed
 /// (g_n under a half-Gaussian prior, <see cref="StreamingOptions.SpeechGainPenalty"/>);</item>
-/// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum);</item>
+/// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum;
+/// W seeded again from a minimum-statistics noise floor when that floor rises far above the level the model was
+/// learnt at, e.g. noise after a quiet lead-in);</item>
 /// <item>the Wiener gain averaged over the candidates, optionally blended decision-directed with the previous
 /// frame's output (<see cref="StreamingOptions.DecisionDirected"/>), floored, optionally smoothed, applied to the frame.</item>
 /// </list>
@@ -56,6 +58,27 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// <summary>Time constant of the long-term spectrum that finds dead bins (seconds).</summary>
     private const float LongTermSeconds = 1f;
 
+    /// <summary>
+    /// Window of the per-bin noise floor (minimum statistics, Martin 2001) that watches the noise model (seconds):
+    /// long enough to span the pauses of speech, so it follows the noise and not the talker.
+    /// </summary>
+    private const float FloorWindowSeconds = 2f;
+
+    /// <summary>Sub-windows of the running minimum: it is updated in O(bins) per frame.</summary>
+    private const int FloorSubWindows = 8;
+
+    /// <summary>Recursive smoothing of the frame power before its minimum is taken (about 5 frames).</summary>
+    private const float FloorSmoothing = 0.8f;
+
+    /// <summary>The minimum of smoothed periodograms underestimates the mean noise power by about this factor (3 dB).</summary>
+    private const float FloorBias = 2f;
+
+    /// <summary>
+    /// When the noise floor lies this far (20 dB) above the level at which the noise model was learnt, W is seeded
+    /// again from the floor's spectrum (see <see cref="WatchNoiseFloor"/>).
+    /// </summary>
+    private const float ReseedRiseDb = 20f;
+
     private readonly IVarianceModel _model;
     private readonly float _longTermDecay;
     private readonly float[] _longTerm, _binWeight;
@@ -69,6 +92,11 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float[] _wt, _a, _b, _perturbation, _h, _noise, _inv1, _pInv2, _scratch, _scratch2, _seedSum;
     private readonly float[] _cleanPower; // |Ŝ|² of the last analysed frame, for the decision-directed SNR
     private readonly float[] _mask, _previousMask, _smoothed, _maskRing, _reRing, _imRing;
+    private readonly float[] _floorPower, _floorMinima, _floorCurrent, _floorSpectrum; // minimum statistics per bin
+    private readonly int _floorSubWindowFrames;
+    private readonly float _modelFloorFollow;
+    private int _floorSlot, _floorCount, _floorFrames;
+    private float _modelFloorDb;
 
     private long _frames, _activeFrames;
     private bool _hasPrevious;
@@ -100,6 +128,12 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _rng = new GaussianSampler(_options.Seed);
         _longTermDecay = MathF.Exp(-1f / (LongTermSeconds * framesPerSecond));
         _longTerm = new float[_bins];
+        _floorPower = new float[_bins];
+        _floorMinima = new float[FloorSubWindows * _bins];
+        _floorCurrent = new float[_bins];
+        _floorSpectrum = new float[_bins];
+        _floorSubWindowFrames = Math.Max(1, (int)MathF.Round(FloorWindowSeconds * framesPerSecond / FloorSubWindows));
+        _modelFloorFollow = 1 - _gamma;
         _binWeight = new float[_bins];
 
         _power = new float[_bins];
@@ -148,6 +182,13 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _frames = 0;
         _activeFrames = 0;
         Array.Clear(_longTerm);
+        Array.Clear(_floorPower);
+        Array.Fill(_floorMinima, float.PositiveInfinity);
+        Array.Fill(_floorCurrent, float.PositiveInfinity);
+        _floorSlot = 0;
+        _floorCount = 0;
+        _floorFrames = 0;
+        _modelFloorDb = float.NaN;
         Array.Fill(_binWeight, 1f);
         _hasPrevious = false;
         _gain = 1f;
@@ -180,11 +221,13 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         if (FrameMeanSquare() >= SilenceMeanSquare)
         {
             FindDeadBins();
+            float floorDb = UpdateNoiseFloor();
             float scale = _options.NormalizeLevel ? TrackLevel() : 1f;
             float logScale = MathF.Log(scale);
             float floor = 1e-9f / scale;
 
             EstimateMask(scale, logScale, floor);
+            WatchNoiseFloor(floorDb);
             PostProcessMask();
             if (_activeFrames < long.MaxValue) _activeFrames++;
         }
@@ -216,6 +259,68 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         float edge = _power[0] + _power[_bins - 1];
         float sum = 2f * TensorPrimitives.Sum(_power) - edge;
         return sum / (_fftSize * (_fftSize * 0.5f));
+    }
+
+    /// <summary>
+    /// Per-bin minimum over the last <see cref="FloorWindowSeconds"/> of the smoothed frame power (minimum
+    /// statistics), times <see cref="FloorBias"/>; returns its total over the live bins in dB.
+    /// </summary>
+    private float UpdateNoiseFloor()
+    {
+        // The first frames of a stream fade in from the STFT's zero history: they would set a floor far too low.
+        if (_activeFrames < _options.SeedFrames) return float.NaN;
+        if (_floorFrames < int.MaxValue) _floorFrames++;
+        if (_floorFrames == 1) _power.CopyTo(_floorPower);
+        else
+        {
+            TensorPrimitives.Multiply(_floorPower, FloorSmoothing, _floorPower);
+            TensorPrimitives.MultiplyAdd(_power, 1 - FloorSmoothing, _floorPower, _floorPower);
+        }
+        TensorPrimitives.Min(_floorCurrent, _floorPower, _floorCurrent);
+        if (++_floorCount >= _floorSubWindowFrames)
+        {
+            _floorCurrent.CopyTo(_floorMinima.AsSpan(_floorSlot * _bins, _bins));
+            _floorSlot = (_floorSlot + 1) % FloorSubWindows;
+            Array.Fill(_floorCurrent, float.PositiveInfinity);
+            _floorCount = 0;
+        }
+        _floorPower.CopyTo(_floorSpectrum);
+        for (int i = 0; i < FloorSubWindows; i++)
+            TensorPrimitives.Min(_floorSpectrum, _floorMinima.AsSpan(i * _bins, _bins), _floorSpectrum);
+        if (_floorCount > 0) TensorPrimitives.Min(_floorSpectrum, _floorCurrent, _floorSpectrum);
+        TensorPrimitives.Multiply(_floorSpectrum, FloorBias, _floorSpectrum);
+        return 10f * MathF.Log10(TensorPrimitives.Dot(_floorSpectrum, _binWeight) + 1e-30f);
+    }
+
+    /// <summary>
+    /// The online statistics weight a frame by h/v, so a model learnt on quiet hiss (an idle microphone, −90 dBFS)
+    /// outweighs frames of noise 60 dB louder by 10⁶ and keeps the hiss's spectral shape for tens of seconds: the
+    /// enhancer barely worked after such a lead-in. The level at which the model was learnt follows the noise floor
+    /// at the model's forgetting rate; when the floor rises <see cref="ReseedRiseDb"/> above it (the floor is a
+    /// minimum over <see cref="FloorWindowSeconds"/>, so the rise is sustained noise and not speech, whose pauses
+    /// bring the floor down: 1.5 s was too short for the clean-speech sample), W is seeded again from the floor's
+    /// spectrum. Its statistics restart with the weight of a whole forgetting memory: with the weight of a few seed
+    /// frames, W absorbed the speech that follows (measured: worse than no re-seed at all).
+    /// </summary>
+    private void WatchNoiseFloor(float floorDb)
+    {
+        if (float.IsNaN(floorDb)) return;
+        if (float.IsNaN(_modelFloorDb)) { _modelFloorDb = floorDb; return; }
+        if (floorDb - _modelFloorDb > ReseedRiseDb && _floorFrames > FloorSubWindows * _floorSubWindowFrames)
+        {
+            float share = 1f / _rank;
+            for (int k = 0; k < _rank; k++)
+            {
+                var w = _wt.AsSpan(k * _bins, _bins);
+                TensorPrimitives.Multiply(_floorSpectrum, share, w);
+                TensorPrimitives.Multiply(w, _perturbation.AsSpan(k * _bins, _bins), w);
+                TensorPrimitives.Max(w, 1e-20f, w);
+            }
+            Array.Fill(_h, 1f);
+            StartStatistics(1f / (1 - _gamma)); // as if the model had fitted a whole memory of frames: it must not now absorb speech
+            _modelFloorDb = floorDb;
+        }
+        else _modelFloorDb += _modelFloorFollow * (floorDb - _modelFloorDb);
     }
 
     /// <summary>Updates the long-term spectrum and the 0/1 weights of the bins that take part in the likelihood.</summary>
@@ -306,7 +411,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         // 4. Online W with exponential forgetting (after the seed frames).
         if (seeding)
         {
-            if (_activeFrames == _options.SeedFrames - 1) StartStatistics();
+            if (_activeFrames == _options.SeedFrames - 1) StartStatistics(_options.SeedFrames);
         }
         else
         {
@@ -388,10 +493,9 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     }
 
     /// <summary>B = (seed frames)·h/v and A = B ⊙ W²: the statistics of a noise model that fitted the seed frames exactly, so W starts where it was seeded.</summary>
-    private void StartStatistics()
+    private void StartStatistics(float frames)
     {
         ComputeNoise();
-        float frames = _options.SeedFrames;
         for (int k = 0; k < _rank; k++)
         {
             var a = _a.AsSpan(k * _bins, _bins);
