@@ -267,16 +267,25 @@ internal sealed class MonteCarloEm
                     _proposalRow.CopyTo(_speech.AsSpan(o, _bins));
                 }
             }
-            if (m < burnIn) continue;
-            if (keep) _speech.AsSpan(0, nf).CopyTo(_kept[m - burnIn]);
-            else
-            {
-                for (int n = 0; n < frames; n++)
-                {
-                    int o = n * _bins;
-                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _options.NoiseOverestimation, floor, _scratch, mask.Slice(o, _bins));
-                }
-            }
+            if (m >= burnIn) CollectSample(m - burnIn, frames, floor, keep, mask);
+        }
+    }
+
+    /// <summary>
+    /// After burn-in, the current samples either go to the M-step's store (slot <paramref name="index"/>) or, for
+    /// the final estimate, add their Wiener gains to <paramref name="mask"/>.
+    /// </summary>
+    private void CollectSample(int index, int frames, float floor, bool keep, Span<float> mask)
+    {
+        if (keep)
+        {
+            _speech.AsSpan(0, frames * _bins).CopyTo(_kept[index]);
+            return;
+        }
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _options.NoiseOverestimation, floor, _scratch, mask.Slice(o, _bins));
         }
     }
 
@@ -288,7 +297,7 @@ internal sealed class MonteCarloEm
     private void SampleLangevin(ReadOnlySpan<float> p, int frames, float logScale, float floor, int steps, int burnIn, bool keep, Span<float> mask)
     {
         float eta = _options.LangevinStep, noise = MathF.Sqrt(2f * eta);
-        int nl = frames * _latent, nf = frames * _bins;
+        int nl = frames * _latent;
         // Current states: variances, targets and drifts.
         EvaluateWithGradient(p, _z, frames, logScale, floor, _speech, _target, _grad);
         for (int m = 0; m < steps; m++)
@@ -317,16 +326,7 @@ internal sealed class MonteCarloEm
                     _decoded.AsSpan(o, _bins).CopyTo(_speech.AsSpan(o, _bins));
                 }
             }
-            if (m < burnIn) continue;
-            if (keep) _speech.AsSpan(0, nf).CopyTo(_kept[m - burnIn]);
-            else
-            {
-                for (int n = 0; n < frames; n++)
-                {
-                    int o = n * _bins;
-                    NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _options.NoiseOverestimation, floor, _scratch, mask.Slice(o, _bins));
-                }
-            }
+            if (m >= burnIn) CollectSample(m - burnIn, frames, floor, keep, mask);
         }
     }
 

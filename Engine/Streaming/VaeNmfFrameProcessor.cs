@@ -308,15 +308,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         if (float.IsNaN(_modelFloorDb)) { _modelFloorDb = floorDb; return; }
         if (floorDb - _modelFloorDb > ReseedRiseDb && _floorFrames > FloorSubWindows * _floorSubWindowFrames)
         {
-            float share = 1f / _rank;
-            for (int k = 0; k < _rank; k++)
-            {
-                var w = _wt.AsSpan(k * _bins, _bins);
-                TensorPrimitives.Multiply(_floorSpectrum, share, w);
-                TensorPrimitives.Multiply(w, _perturbation.AsSpan(k * _bins, _bins), w);
-                TensorPrimitives.Max(w, 1e-20f, w);
-            }
-            Array.Fill(_h, 1f);
+            SeedColumns(_floorSpectrum, 1f / _rank);
             StartStatistics(1f / (1 - _gamma)); // as if the model had fitted a whole memory of frames: it must not now absorb speech
             _modelFloorDb = floorDb;
         }
@@ -481,11 +473,16 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private void SeedNoise()
     {
         TensorPrimitives.Add(_seedSum, _power, _seedSum);
-        float share = 1f / ((_activeFrames + 1) * _rank);
+        SeedColumns(_seedSum, 1f / ((_activeFrames + 1) * _rank));
+    }
+
+    /// <summary>W's columns = share · spectrum, each with its own fixed perturbation (so they can specialise); h = 1.</summary>
+    private void SeedColumns(ReadOnlySpan<float> spectrum, float share)
+    {
         for (int k = 0; k < _rank; k++)
         {
             var w = _wt.AsSpan(k * _bins, _bins);
-            TensorPrimitives.Multiply(_seedSum, share, w);
+            TensorPrimitives.Multiply(spectrum, share, w);
             TensorPrimitives.Multiply(w, _perturbation.AsSpan(k * _bins, _bins), w);
             TensorPrimitives.Max(w, 1e-20f, w);
         }
