@@ -19,7 +19,7 @@ internal sealed class MonteCarloEm
     private readonly IVarianceModel _model;
     private readonly OfflineOptions _options;
     private readonly int _bins, _latent, _rank;
-    private readonly float _logMin, _logMax;
+    private readonly float _logMin, _logMax, _encoderPriorWeight;
     private readonly GaussianSampler _rng;
     private readonly IDecoderGradient? _gradient;
     private float[] _grad = [], _gradProposal = [], _upstream = [], _targetProposal = [];
@@ -41,6 +41,7 @@ internal sealed class MonteCarloEm
         _bins = model.Bins;
         _latent = model.LatentDim;
         _rank = options.NmfRank;
+        _encoderPriorWeight = options.EncoderPriorWeight ?? EncoderPrior.DefaultWeight(model.Card);
         var range = model.Card.LogVarianceRange;
         _logMin = range.Length == 2 ? range[0] : -30f;
         _logMax = range.Length == 2 ? range[1] : 10f;
@@ -246,7 +247,7 @@ internal sealed class MonteCarloEm
         {
             int o = n * _bins;
             _target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
-                         - 0.5f * NoisySpeechMath.SquaredNorm(_z.AsSpan(n * _latent, _latent));
+                         - LatentEnergy(_z.AsSpan(n * _latent, _latent), n);
         }
         for (int m = 0; m < steps; m++)
         {
@@ -258,7 +259,7 @@ internal sealed class MonteCarloEm
                 var zp = _zProposal.AsSpan(n * _latent, _latent);
                 NoisySpeechMath.SpeechVariance(_decoded.AsSpan(o, _bins), _logMin, _logMax, logScale, _proposalRow);
                 float target = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _proposalRow, _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
-                               - 0.5f * NoisySpeechMath.SquaredNorm(zp);
+                               - LatentEnergy(zp, n);
                 float logU = MathF.Log(MathF.Max(_rng.NextUniform(), 1e-30f));
                 if (logU < target - _target[n])
                 {
@@ -270,6 +271,10 @@ internal sealed class MonteCarloEm
             if (m >= burnIn) CollectSample(m - burnIn, frames, floor, keep, mask);
         }
     }
+
+    /// <summary>−log prior of frame <paramref name="n"/>'s latent point (see <see cref="NoisySpeechMath.LatentEnergy"/>).</summary>
+    private float LatentEnergy(ReadOnlySpan<float> z, int n) =>
+        NoisySpeechMath.LatentEnergy(z, _mu.AsSpan(n * _latent, _latent), _logVar.AsSpan(n * _latent, _latent), _encoderPriorWeight, _options.EncoderPriorInflation);
 
     /// <summary>
     /// After burn-in, the current samples either go to the M-step's store (slot <paramref name="index"/>) or, for
@@ -349,7 +354,7 @@ internal sealed class MonteCarloEm
             var lv = logVar.Slice(o, _bins);
             NoisySpeechMath.SpeechVariance(lv, _logMin, _logMax, logScale, s);
             target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), s, _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
-                        - 0.5f * NoisySpeechMath.SquaredNorm(z.AsSpan(n * _latent, _latent));
+                        - LatentEnergy(z.AsSpan(n * _latent, _latent), n);
             // Upstream gradient, written over the log-variances (no longer needed).
             float g = _gain[n];
             for (int f = 0; f < _bins; f++)
@@ -365,8 +370,8 @@ internal sealed class MonteCarloEm
         for (int n = 0; n < frames; n++)
         {
             var gz = grad.AsSpan(n * _latent, _latent);
-            var zn = z.AsSpan(n * _latent, _latent);
-            TensorPrimitives.Subtract(gz, zn, gz);
+            NoisySpeechMath.SubtractLatentEnergyGradient(z.AsSpan(n * _latent, _latent), _mu.AsSpan(n * _latent, _latent), _logVar.AsSpan(n * _latent, _latent),
+                _encoderPriorWeight, _options.EncoderPriorInflation, gz);
             float norm = MathF.Sqrt(TensorPrimitives.Dot(gz, gz));
             if (norm > clip) TensorPrimitives.Multiply(gz, clip / norm, gz);
             else if (!float.IsFinite(norm)) gz.Clear();

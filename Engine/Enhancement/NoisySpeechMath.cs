@@ -50,4 +50,33 @@ internal static class NoisySpeechMath
     }
 
     public static float SquaredNorm(ReadOnlySpan<float> z) => TensorPrimitives.Dot(z, z);
+
+    /// <summary>
+    /// −log of the latent prior used in inference, up to a constant: (1 − a)·½‖z‖² + a·½Σ_d (z_d − μ_d)²·e^{−λ_d}/ρ,
+    /// a geometric mix of N(0, I) and the encoder's posterior N(μ, ρ·e^λ) (a = <paramref name="encoderWeight"/>,
+    /// ρ = <paramref name="inflation"/>). a = 0 is the plain prior of the paper.
+    /// </summary>
+    public static float LatentEnergy(ReadOnlySpan<float> z, ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, float encoderWeight, float inflation)
+    {
+        float energy = 0.5f * (1 - encoderWeight) * SquaredNorm(z);
+        if (encoderWeight <= 0) return energy;
+        float fit = 0;
+        for (int d = 0; d < z.Length; d++)
+        {
+            float diff = z[d] - mu[d];
+            fit += diff * diff * MathF.Exp(-logVar[d]);
+        }
+        return energy + 0.5f * encoderWeight * fit / inflation;
+    }
+
+    /// <summary>Subtracts ∂<see cref="LatentEnergy"/>/∂z from <paramref name="gradient"/>.</summary>
+    public static void SubtractLatentEnergyGradient(ReadOnlySpan<float> z, ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, float encoderWeight, float inflation, Span<float> gradient)
+    {
+        for (int d = 0; d < z.Length; d++)
+        {
+            float g = (1 - encoderWeight) * z[d];
+            if (encoderWeight > 0) g += encoderWeight * (z[d] - mu[d]) * MathF.Exp(-logVar[d]) / inflation;
+            gradient[d] -= g;
+        }
+    }
 }

@@ -50,6 +50,15 @@ public sealed class StreamingOptions
     /// </summary>
     public float EncoderNoiseSubtraction { get; set; }
 
+    /// <summary>
+    /// Weight a ∈ [0, 1] of the encoder's posterior in the latent prior: (1 − a)·N(0, I) mixed geometrically with
+    /// N(μ, ρ·σ²_enc) (see <see cref="EncoderPrior"/>); null: <see cref="EncoderPrior.DefaultWeight"/> of the model.
+    /// </summary>
+    public float? EncoderPriorWeight { get; set; }
+
+    /// <summary>ρ, how much wider than the encoder's own posterior the encoder term of the prior is.</summary>
+    public float EncoderPriorInflation { get; set; } = 4f;
+
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
     public float NoiseOverestimation { get; set; } = 3f;
 
@@ -89,6 +98,8 @@ public sealed class StreamingOptions
         if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
         if (!(EncoderNoiseSubtraction >= 0)) throw new ArgumentOutOfRangeException(nameof(EncoderNoiseSubtraction), EncoderNoiseSubtraction, "Encoder noise subtraction must be ≥ 0.");
         if (!(DecisionDirected >= 0 && DecisionDirected < 1)) throw new ArgumentOutOfRangeException(nameof(DecisionDirected), DecisionDirected, "Decision-directed α must be in [0, 1).");
+        if (EncoderPriorWeight is { } a && !(a >= 0 && a <= 1)) throw new ArgumentOutOfRangeException(nameof(EncoderPriorWeight), a, "Encoder prior weight must be in [0, 1].");
+        if (!(EncoderPriorInflation > 0)) throw new ArgumentOutOfRangeException(nameof(EncoderPriorInflation), EncoderPriorInflation, "Encoder prior inflation must be positive.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(MaskTimeSmoothing >= 0 && MaskTimeSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(MaskTimeSmoothing), MaskTimeSmoothing, "Time smoothing must be in [0, 1).");

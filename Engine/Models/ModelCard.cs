@@ -91,4 +91,22 @@ public sealed class TrainingSummary
     [JsonPropertyName("seed")] public int Seed { get; set; }
     [JsonPropertyName("train_elbo")] public double? TrainElbo { get; set; }
     [JsonPropertyName("command")] public string? Command { get; set; }
+    /// <summary>Set when the encoder was retrained on noisy speech after the VAE (the decoder is unchanged).</summary>
+    [JsonPropertyName("noise_aware_encoder")] public EncoderTrainingSummary? NoiseAwareEncoder { get; set; }
+}
+
+/// <summary>How a noise-aware encoder was trained: its data, mixing and result.</summary>
+public sealed class EncoderTrainingSummary
+{
+    [JsonPropertyName("noise_data")] public string NoiseData { get; set; } = "";
+    [JsonPropertyName("noise_files")] public int NoiseFiles { get; set; }
+    [JsonPropertyName("snr_range_db")] public double[] SnrRangeDb { get; set; } = [];
+    [JsonPropertyName("clean_fraction")] public double CleanFraction { get; set; }
+    [JsonPropertyName("epochs")] public int Epochs { get; set; }
+    [JsonPropertyName("learning_rate")] public double LearningRate { get; set; }
+    [JsonPropertyName("seed")] public int Seed { get; set; }
+    /// <summary>ELBO of clean validation frames with the encoder fed the noisy mixtures, before and after.</summary>
+    [JsonPropertyName("noisy_validation_elbo_before")] public double NoisyValidationElboBefore { get; set; }
+    [JsonPropertyName("noisy_validation_elbo")] public double NoisyValidationElbo { get; set; }
+    [JsonPropertyName("command")] public string? Command { get; set; }
 }

@@ -84,7 +84,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float[] _longTerm, _binWeight;
     private readonly StreamingOptions _options;
     private readonly int _bins, _latent, _rank, _candidates, _fftSize, _lookahead, _ringFrames;
-    private readonly float _logMin, _logMax, _gamma, _minGain, _releasePerFrame;
+    private readonly float _logMin, _logMax, _gamma, _minGain, _releasePerFrame, _encoderPriorWeight;
     private readonly GaussianSampler _rng;
 
     private readonly float[] _power, _scaled, _mu, _logVar, _zCandidates, _zPrevious, _decoded, _speech, _total;
@@ -120,6 +120,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _ringFrames = 2 * _lookahead + 1;
         var range = card.LogVarianceRange;
         _logMin = range.Length == 2 ? range[0] : -30f;
+        _encoderPriorWeight = _options.EncoderPriorWeight ?? EncoderPrior.DefaultWeight(card);
         _logMax = range.Length == 2 ? range[1] : 10f;
         float framesPerSecond = (float)card.SampleRate / card.HopSize;
         _gamma = MathF.Exp(-1f / (_options.ForgettingSeconds * framesPerSecond));
@@ -528,7 +529,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             TensorPrimitives.Divide(_power, v, _scratch2);
             TensorPrimitives.Log(v, _scratch);
             float t = -(TensorPrimitives.Dot(_scratch, _binWeight) + TensorPrimitives.Dot(_scratch2, _binWeight))
-                      - 0.5f * NoisySpeechMath.SquaredNorm(_zCandidates.AsSpan(j * _latent, _latent));
+                      - NoisySpeechMath.LatentEnergy(_zCandidates.AsSpan(j * _latent, _latent), _mu, _logVar, _encoderPriorWeight, _options.EncoderPriorInflation);
             _target[j] = float.IsFinite(t) ? t : float.NegativeInfinity;
             if (_target[j] > maxTarget) maxTarget = _target[j];
         }

@@ -18,14 +18,21 @@ public sealed class CorpusFrames
     /// </summary>
     public (FrameSet Train, FrameSet Validation) Split(double validationFraction, int seed)
     {
-        if (validationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationFraction), $"Validation fraction must be in [0, 1), got {validationFraction}.");
-        var order = Enumerable.Range(0, Files.Count).ToArray();
-        new Nn.TrainingRandom((ulong)seed ^ 0x5EED_5B117UL).Shuffle(order);
-        int valCount = (int)Math.Ceiling(validationFraction * Files.Count);
-        if (validationFraction > 0 && Files.Count >= 2) valCount = Math.Clamp(valCount, 1, Files.Count - 1);
-        var isVal = new bool[Files.Count];
-        foreach (var i in order.Take(valCount)) isVal[i] = true;
+        var isVal = ValidationFiles(Files.Count, validationFraction, seed);
         return (Gather(i => !isVal[i]), Gather(i => isVal[i]));
+    }
+
+    /// <summary>Which of <paramref name="files"/> files are held out: the file split of <see cref="Split"/>, shared with the encoder trainer.</summary>
+    public static bool[] ValidationFiles(int files, double validationFraction, int seed)
+    {
+        if (validationFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationFraction), $"Validation fraction must be in [0, 1), got {validationFraction}.");
+        var order = Enumerable.Range(0, files).ToArray();
+        new Nn.TrainingRandom((ulong)seed ^ 0x5EED_5B117UL).Shuffle(order);
+        int valCount = (int)Math.Ceiling(validationFraction * files);
+        if (validationFraction > 0 && files >= 2) valCount = Math.Clamp(valCount, 1, files - 1);
+        var isVal = new bool[files];
+        foreach (var i in order.Take(valCount)) isVal[i] = true;
+        return isVal;
     }
 
     private FrameSet Gather(Func<int, bool> take)

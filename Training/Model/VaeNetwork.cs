@@ -42,7 +42,8 @@ internal sealed class VaeNetwork<T> where T : unmanaged, IFloatingPointIeee754<T
         }
         dec.Add(new Linear<T>("decoder.out", h, f, _threads));
         Decoder = new Sequential<T>(dec);
-        Parameters = [.. EncoderTrunk.Parameters, .. MuHead.Parameters, .. LogVarHead.Parameters, .. Decoder.Parameters];
+        EncoderParameters = [.. EncoderTrunk.Parameters, .. MuHead.Parameters, .. LogVarHead.Parameters];
+        Parameters = [.. EncoderParameters, .. Decoder.Parameters];
         InputMean = new T[f];
         InputInvStd = new T[f];
         InputInvStd.AsSpan().Fill(T.One);
@@ -57,6 +58,13 @@ internal sealed class VaeNetwork<T> where T : unmanaged, IFloatingPointIeee754<T
     public Linear<T> LogVarHead { get; }
     public Sequential<T> Decoder { get; }
     public IReadOnlyList<Parameter<T>> Parameters { get; }
+    public IReadOnlyList<Parameter<T>> EncoderParameters { get; }
+
+    /// <summary>Keeps the decoder's weights out of the backward pass (gradients still flow through it to z).</summary>
+    public void FreezeDecoder()
+    {
+        foreach (var layer in Decoder.Layers.OfType<Linear<T>>()) layer.Frozen = true;
+    }
     public T LogVarianceMin { get; }
     public T LogVarianceMax { get; }
     public T InputEpsilon { get; }
@@ -116,11 +124,13 @@ internal sealed class VaeNetwork<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>
     /// Forward pass of the loss for a batch with given reparametrisation noise (batch × L standard normals);
     /// with <paramref name="backward"/> also accumulates ∂(mean loss)/∂θ into the parameters' gradients.
+    /// The encoder sees <paramref name="encoderInput"/> when given (noisy power for a noise-aware encoder),
+    /// otherwise the target <paramref name="power"/> itself.
     /// </summary>
-    public LossTerms Evaluate(T[] power, T[] noise, int batch, double beta, bool backward)
+    public LossTerms Evaluate(T[] power, T[] noise, int batch, double beta, bool backward, T[]? encoderInput = null)
     {
         int f = Bins, l = Latent, n = batch * l, m = batch * f;
-        var h = EncoderTrunk.Forward(Features(power, batch), batch);
+        var h = EncoderTrunk.Forward(Features(encoderInput ?? power, batch), batch);
         var mu = MuHead.Forward(h, batch);
         var logVarRaw = LogVarHead.Forward(h, batch);
         T limit = T.CreateTruncating(PosteriorLogVarLimit);

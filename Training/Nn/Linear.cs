@@ -27,6 +27,9 @@ internal sealed class Linear<T> : ILayer<T> where T : unmanaged, IFloatingPointI
     public Parameter<T> Bias { get; }
     public IReadOnlyList<Parameter<T>> Parameters { get; }
 
+    /// <summary>Backward passes gradients through to the input but leaves the weight and bias gradients untouched.</summary>
+    public bool Frozen { get; set; }
+
     public T[] Forward(T[] input, int batch)
     {
         _input = input;
@@ -44,10 +47,13 @@ internal sealed class Linear<T> : ILayer<T> where T : unmanaged, IFloatingPointI
     public T[]? Backward(T[] outputGradient, int batch, bool needInputGradient)
     {
         var input = _input ?? throw new InvalidOperationException("Backward before Forward.");
-        // dW += dYᵀ·X, db += Σ_rows dY (rows summed in order: deterministic).
-        Gemm.MultiplyTN(outputGradient, input, Weight.Gradient, Outputs, batch, Inputs, accumulate: true, _threads);
-        for (int r = 0; r < batch; r++)
-            TensorPrimitives.Add<T>(Bias.Gradient, outputGradient.AsSpan(r * Outputs, Outputs), Bias.Gradient);
+        if (!Frozen)
+        {
+            // dW += dYᵀ·X, db += Σ_rows dY (rows summed in order: deterministic).
+            Gemm.MultiplyTN(outputGradient, input, Weight.Gradient, Outputs, batch, Inputs, accumulate: true, _threads);
+            for (int r = 0; r < batch; r++)
+                TensorPrimitives.Add<T>(Bias.Gradient, outputGradient.AsSpan(r * Outputs, Outputs), Bias.Gradient);
+        }
         if (!needInputGradient) return null;
         var inputGradient = BatchBuffer.Ensure(ref _inputGradient, batch, Inputs);
         Gemm.MultiplyNN(outputGradient, Weight.Value, inputGradient, batch, Outputs, Inputs, accumulate: false, _threads);

@@ -5,6 +5,7 @@ using RealtimeDenoise.Dsp;
 using RealtimeDenoise.Models;
 using RealtimeDenoise.Training.Data;
 using RealtimeDenoise.Training.Model;
+using RealtimeDenoise.Training.Nn;
 
 namespace RealtimeDenoise.Training.Run;
 
@@ -46,6 +47,25 @@ public static class TrainCommandLine
         "  --resume            continue bit-exactly from DIR/.training/checkpoint.bin\n" +
         "Ctrl-C saves a checkpoint and exits; --resume continues from it.";
 
+    public static readonly string[] TrainEncoderValueOptions =
+    [
+        "--model", "--data", "--noise", "--out", "--epochs", "--batch", "--lr", "--seed", "--threads", "--val-fraction", "--patience",
+        "--snr-min", "--snr-max", "--clean-fraction", "--silence-db", "--name",
+    ];
+
+    public const string TrainEncoderUsage =
+        "usage: train-encoder [--model DIR] --data DIR|LIST --noise DIR|LIST --out DIR [options]\n\n" +
+        "Retrains a model's encoder on speech mixed with recorded noise (decoder frozen: the speech prior is unchanged),\n" +
+        "so that inference starts from the speech in a noisy frame rather than from the noise. Writes a new package to DIR.\n\n" +
+        "  --model DIR         package whose decoder is kept (default: the one embedded in the Engine)\n" +
+        "  --data DIR|LIST     clean speech, split into training/validation files as `train` does (same --seed, --val-fraction)\n" +
+        "  --noise DIR|LIST    noise recordings; each epoch draws a fresh stretch, gain and SNR per utterance\n" +
+        "  --snr-min/--snr-max SNR range in dB (default -5, 20)    --clean-fraction X  utterances left clean (0.2)\n" +
+        "  --epochs N (40)  --batch N (256)  --lr X (5e-4)  --seed S (1)  --threads T  --val-fraction X (0.1)  --patience P (5)\n" +
+        "  --silence-db D      frames D dB below the utterance's loudest clean frame are skipped (60)\n" +
+        "  --name NAME         model name in model.json\n" +
+        "Ctrl-C stops without writing the package.";
+
     public const string EvaluateUsage =
         "usage: evaluate [--model DIR] --data DIR|LIST --train-data DIR|LIST [--backend managed|onnx] [--ort-lib PATH] [--cache DIR]\n\n" +
         "Mean Itakura–Saito divergence per bin between held-out clean power spectra and the model's decoded variances\n" +
@@ -56,7 +76,7 @@ public static class TrainCommandLine
     {
         if (args.Count == 0 || args[0] is "--help" or "-h" or "help")
         {
-            stdout.WriteLine("commands: train, evaluate\n\n" + TrainUsage + "\n\n" + EvaluateUsage);
+            stdout.WriteLine("commands: train, train-encoder, evaluate\n\n" + TrainUsage + "\n\n" + TrainEncoderUsage + "\n\n" + EvaluateUsage);
             return args.Count == 0 ? ExitUsage : ExitOk;
         }
         string command = args[0];
@@ -67,8 +87,9 @@ public static class TrainCommandLine
             {
                 "train" => Train(rest, stdout, stderr, cancellationToken),
                 "evaluate" => Evaluate(rest, stdout, stderr, cancellationToken),
+                "train-encoder" => TrainEncoder(rest, stdout, stderr, cancellationToken),
                 "speed" => Speed(rest, stdout, cancellationToken),
-                _ => throw new CommandLineException($"unknown command '{command}' (train, evaluate)"),
+                _ => throw new CommandLineException($"unknown command '{command}' (train, train-encoder, evaluate)"),
             };
         }
         catch (CommandLineException e)
@@ -188,6 +209,99 @@ public static class TrainCommandLine
         stdout.WriteLine(Invariant($"training time {result.TrainSeconds:F1} s ({result.FramesPerSecond:N0} frames/s); total {clock.Elapsed.TotalSeconds:F1} s"));
         stdout.WriteLine($"wrote {Path.Combine(output, "encoder.onnx")}, decoder.onnx, model.json");
         return ExitOk;
+    }
+
+    public static int TrainEncoder(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var o = new CommandOptions(args, TrainEncoderValueOptions, ["--help", "-h"]);
+        if (o.Flag("--help") || o.Flag("-h")) { stdout.WriteLine(TrainEncoderUsage); return ExitOk; }
+        string data = o.Required("--data"), noiseData = o.Required("--noise"), output = Path.GetFullPath(o.Required("--out"));
+        var (weights, baseCard) = ModelPackage.ReadWeights(o.String("--model"));
+        var settings = new EncoderTrainerSettings
+        {
+            Epochs = o.Int("--epochs", 40, 1),
+            BatchSize = o.Int("--batch", 256, 1, 65536),
+            LearningRate = o.Double("--lr", 5e-4, 1e-9, 1),
+            Seed = o.Int("--seed", 1),
+            Threads = o.Int("--threads", Environment.ProcessorCount, 1, 256),
+            Patience = o.Int("--patience", 5, 0),
+        };
+        double snrMin = o.Double("--snr-min", -5, -50, 100), snrMax = o.Double("--snr-max", 20, -50, 100);
+        if (snrMin > snrMax) throw new CommandLineException($"--snr-min ({snrMin}) is above --snr-max ({snrMax})");
+        double cleanFraction = o.Double("--clean-fraction", 0.2, 0, 1), valFraction = o.Double("--val-fraction", 0.1, 0, 0.9);
+        var silence = new SilenceRule(o.Double("--silence-db", 60, 1, 200));
+        var stft = new StftConfig(baseCard.FftSize, baseCard.HopSize, baseCard.SampleRate);
+        var clock = Stopwatch.StartNew();
+        int warnings = 0;
+        void Warn(string w) { if (warnings++ < 20) stderr.WriteLine($"warning: {w}"); }
+        var (speechFiles, speech) = LoadSignals(AudioFileList.Resolve(data), stft.SampleRate, Warn, cancellationToken);
+        var (noiseFiles, noises) = LoadSignals(AudioFileList.Resolve(noiseData), stft.SampleRate, Warn, cancellationToken);
+        if (speech.Count < 2) throw new InvalidDataException($"{data}: need at least two readable speech files, found {speech.Count}.");
+        if (noises.Count == 0) throw new InvalidDataException($"{noiseData}: no readable noise recordings.");
+        var isVal = CorpusFrames.ValidationFiles(speech.Count, valFraction, settings.Seed);
+        var trainSpeech = speech.Where((_, i) => !isVal[i]).ToArray();
+        var valSpeech = speech.Where((_, i) => isVal[i]).ToArray();
+        if (valSpeech.Length == 0) valSpeech = trainSpeech;
+        var mixer = new NoiseMixer(stft, silence, baseCard.TrainingLevelDbfs, snrMin, snrMax, cleanFraction);
+        var validation = mixer.Mix(valSpeech, noises, new TrainingRandom(0x7A11_DA7AUL ^ (ulong)settings.Seed));
+        var cleanValidation = new NoiseMixer(stft, silence, baseCard.TrainingLevelDbfs, 0, 0, 1).Mix(valSpeech, noises, new TrainingRandom(1));
+        stdout.WriteLine(Invariant($"data: {speech.Count} speech files ({trainSpeech.Length} training, {valSpeech.Length} validation), {noises.Count} noise recordings, read in {clock.Elapsed.TotalSeconds:F1} s"));
+        stdout.WriteLine(Invariant($"mixing: SNR {snrMin}…{snrMax} dB, {cleanFraction:P0} clean; validation {validation.Clean.Frames:N0} frames; lr {settings.LearningRate:G}, batch {settings.BatchSize}, {settings.Threads} threads"));
+
+        var observer = new ConsoleTrainingObserver(stdout, interactive: !Console.IsOutputRedirected && ReferenceEquals(stdout, Console.Out));
+        float lo = baseCard.LogVarianceRange[0], hi = baseCard.LogVarianceRange[1];
+        var trainer = new NoiseAwareEncoderTrainer(weights, lo, hi, settings, mixer, trainSpeech, noises, validation, observer);
+        var result = trainer.Run(cancellationToken);
+        if (result.Stop == TrainingStop.Cancelled)
+        {
+            stderr.WriteLine("train-encoder: stopped; nothing written.");
+            return ExitCancelled;
+        }
+        var cleanElbo = trainer.Evaluate(cleanValidation).Elbo;
+        var card = ModelCard.FromJson(baseCard.ToJson(), "model.json");
+        card.Name = o.String("--name") ?? Path.GetFileName(output.TrimEnd(Path.DirectorySeparatorChar));
+        card.ValidationElbo = Math.Round(cleanElbo, 4);
+        card.Created = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        card.Exporter = $"RealtimeDenoise.Training {typeof(TrainCommandLine).Assembly.GetName().Version}";
+        card.Training ??= new TrainingSummary();
+        card.Training.NoiseAwareEncoder = new EncoderTrainingSummary
+        {
+            NoiseData = noiseData, NoiseFiles = noises.Count, SnrRangeDb = [snrMin, snrMax], CleanFraction = cleanFraction,
+            Epochs = result.EpochsRun, LearningRate = settings.LearningRate, Seed = settings.Seed,
+            NoisyValidationElboBefore = Math.Round(result.InitialValidation.Elbo, 4), NoisyValidationElbo = Math.Round(result.BestValidation.Elbo, 4),
+            Command = "train-encoder " + string.Join(' ', args),
+        };
+        card.Notes = (card.Notes is null ? "" : card.Notes + " ") + Invariant(
+            $"Encoder retrained on noisy mixtures with the decoder frozen (best epoch {result.BestEpoch} of {result.EpochsRun}); validation_elbo is the clean-input ELBO with the new encoder.");
+        ModelPackage.Write(output, result.BestWeights, card);
+        stdout.WriteLine(Invariant($"stopped: {result.Stop} after {result.EpochsRun} epochs; best epoch {result.BestEpoch}"));
+        stdout.WriteLine(Invariant($"validation ELBO, noisy input: {result.InitialValidation.Elbo:F3} → {result.BestValidation.Elbo:F3}; clean input: {baseCard.ValidationElbo?.ToString("F3", CultureInfo.InvariantCulture) ?? "?"} → {cleanElbo:F3}"));
+        stdout.WriteLine(Invariant($"training time {result.TrainSeconds:F1} s ({result.FramesPerSecond:N0} frames/s); total {clock.Elapsed.TotalSeconds:F1} s"));
+        stdout.WriteLine($"wrote {Path.Combine(output, "encoder.onnx")}, decoder.onnx, model.json");
+        return ExitOk;
+    }
+
+    /// <summary>Reads every file as mono at the model rate; unreadable files are reported and skipped.</summary>
+    private static (List<string> Files, List<float[]> Signals) LoadSignals(IReadOnlyList<string> files, int sampleRate, Action<string> warn, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        var signals = new List<float[]>();
+        foreach (var file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var x = WaveAudioLoader.Load(file, sampleRate);
+                if (x.Length == 0) { warn($"skipping {file}: empty"); continue; }
+                names.Add(file);
+                signals.Add(x);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException or FormatException)
+            {
+                warn($"skipping {file}: {e.Message}");
+            }
+        }
+        return (names, signals);
     }
 
     public static int Evaluate(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

@@ -1,0 +1,69 @@
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Models;
+
+namespace RealtimeDenoise.Engine.Tests.Enhancement;
+
+/// <summary>The latent prior mixed with the encoder's posterior, and when it is switched on.</summary>
+public class EncoderPriorTests
+{
+    private static readonly float[] Z = [0.3f, -1.2f, 2.0f, 0.0f];
+    private static readonly float[] Mu = [0.5f, -1.0f, 1.0f, 0.2f];
+    private static readonly float[] LogVar = [-1.0f, 0.0f, 0.5f, -2.0f];
+
+    [Fact]
+    public void WeightZeroIsTheStandardNormalPrior()
+    {
+        float expected = 0.5f * Z.Sum(v => v * v);
+        Assert.Equal(expected, NoisySpeechMath.LatentEnergy(Z, Mu, LogVar, 0f, 4f), 5);
+    }
+
+    [Fact]
+    public void WeightOneIsTheInflatedEncoderPosterior()
+    {
+        const float inflation = 3f;
+        double expected = 0;
+        for (int d = 0; d < Z.Length; d++) expected += 0.5 * (Z[d] - Mu[d]) * (Z[d] - Mu[d]) / (inflation * Math.Exp(LogVar[d]));
+        Assert.Equal(expected, NoisySpeechMath.LatentEnergy(Z, Mu, LogVar, 1f, inflation), 4);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.5f)]
+    [InlineData(1f)]
+    public void GradientMatchesFiniteDifferences(float weight)
+    {
+        var gradient = new float[Z.Length];
+        NoisySpeechMath.SubtractLatentEnergyGradient(Z, Mu, LogVar, weight, 4f, gradient);
+        for (int d = 0; d < Z.Length; d++)
+        {
+            var up = (float[])Z.Clone();
+            var down = (float[])Z.Clone();
+            up[d] += 1e-3f;
+            down[d] -= 1e-3f;
+            double numeric = (NoisySpeechMath.LatentEnergy(up, Mu, LogVar, weight, 4f) - NoisySpeechMath.LatentEnergy(down, Mu, LogVar, weight, 4f)) / 2e-3;
+            Assert.True(Math.Abs(-numeric - gradient[d]) <= 2e-3 * Math.Max(1, Math.Abs(numeric)), $"d={d}: analytic {gradient[d]} vs numeric {-numeric}");
+        }
+    }
+
+    [Fact]
+    public void OnlyNoiseAwareEncodersGetTheEncoderPriorByDefault()
+    {
+        var plain = new ModelCard { Training = new TrainingSummary() };
+        Assert.Equal(0f, EncoderPrior.DefaultWeight(plain));
+        Assert.Equal(0f, EncoderPrior.DefaultWeight(new ModelCard()));
+        var noiseAware = new ModelCard { Training = new TrainingSummary { NoiseAwareEncoder = new EncoderTrainingSummary { NoiseFiles = 3 } } };
+        Assert.Equal(EncoderPrior.NoiseAwareWeight, EncoderPrior.DefaultWeight(noiseAware));
+        // The card keeps the mark through model.json.
+        var reread = ModelCard.FromJson(noiseAware.ToJson(), "model.json");
+        Assert.Equal(3, reread.Training!.NoiseAwareEncoder!.NoiseFiles);
+        Assert.Equal(EncoderPrior.NoiseAwareWeight, EncoderPrior.DefaultWeight(reread));
+    }
+
+    [Fact]
+    public void PriorWeightOutsideZeroToOneIsRejected()
+    {
+        using var model = ModelPackage.Load(null);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateOffline(model, new OfflineOptions { EncoderPriorWeight = 1.5f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(model, new StreamingOptions { EncoderPriorInflation = 0f }));
+    }
+}
