@@ -12,23 +12,28 @@ namespace RealtimeDenoise.Engine.Tests.Enhancement;
 /// </summary>
 public class TrainedModelTests
 {
-    private static readonly Lazy<float[]> CleanSample = new(() =>
+    private static string RepositoryPath(string relative)
     {
         string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "samples", "sample_clean.wav")))
-            dir = Path.GetDirectoryName(dir) ?? throw new FileNotFoundException("samples/sample_clean.wav not found above the test folder.");
-        return WaveFileReader.ReadMono(Path.Combine(dir, "samples", "sample_clean.wav"), 16000);
-    });
+        while (!File.Exists(Path.Combine(dir, "RealtimeDenoise.sln")))
+            dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("RealtimeDenoise.sln not found above the test folder.");
+        return Path.Combine(dir, relative);
+    }
 
-    private static float[] Offline(float[] x)
+    private static readonly Lazy<float[]> CleanSample = new(() => WaveFileReader.ReadMono(RepositoryPath("samples/sample_clean.wav"), 16000));
+
+    /// <summary>The embedded default, or the shipped noise-aware package (same decoder, encoder trained on noisy speech).</summary>
+    private static IVarianceModel Load(string package) => ModelPackage.Load(package == "default" ? null : RepositoryPath("models/" + package));
+
+    private static float[] Offline(float[] x, string package)
     {
-        using var model = ModelPackage.Load(null);
+        using var model = Load(package);
         return Denoiser.CreateOffline(model).Enhance(x);
     }
 
-    private static float[] Streaming(float[] x)
+    private static float[] Streaming(float[] x, string package)
     {
-        using var model = ModelPackage.Load(null);
+        using var model = Load(package);
         using var processor = Denoiser.CreateStreaming(model);
         int latency = processor.LatencySamples;
         var input = new float[x.Length + latency];
@@ -42,31 +47,48 @@ public class TrainedModelTests
         return output.AsSpan(latency, x.Length).ToArray();
     }
 
-    public static TheoryData<string> Modes => new() { "offline", "streaming" };
-
-    private static float[] Run(string mode, float[] x) => mode == "offline" ? Offline(x) : Streaming(x);
-
-    [Theory]
-    [MemberData(nameof(Modes))]
-    public void CleanSpeech_PassesAlmostUnchanged(string mode)
+    public static TheoryData<string, string> Modes => new()
     {
-        var clean = CleanSample.Value;
-        var y = Run(mode, clean);
-        double sdr = SiSdr(clean, y);
-        Assert.True(sdr >= 20, $"{mode}: SI-SDR of the output against the clean input is {sdr:F1} dB");
+        { "offline", "default" }, { "streaming", "default" }, { "offline", "noise-aware" }, { "streaming", "noise-aware" },
+    };
+
+    private static float[] Run(string mode, float[] x, string package = "default") => mode == "offline" ? Offline(x, package) : Streaming(x, package);
+
+    [Fact]
+    public void NoiseAwarePackage_KeepsTheDefaultDecoderAndIsMarked()
+    {
+        var (defaultWeights, _) = ModelPackage.ReadWeights(null);
+        var (weights, card) = ModelPackage.ReadWeights(RepositoryPath("models/noise-aware"));
+        Assert.NotNull(card.Training?.NoiseAwareEncoder);
+        Assert.Equal(EncoderPrior.NoiseAwareWeight, EncoderPrior.DefaultWeight(card));
+        for (int i = 0; i < weights.Decoder.Length; i++) Assert.Equal(defaultWeights.Decoder[i].Weight, weights.Decoder[i].Weight);
+        Assert.NotEqual(defaultWeights.EncoderMu.Weight, weights.EncoderMu.Weight);
     }
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void NoisySpeech_Improves(string mode)
+    public void CleanSpeech_PassesAlmostUnchanged(string mode, string package)
+    {
+        var clean = CleanSample.Value;
+        var y = Run(mode, clean, package);
+        double sdr = SiSdr(clean, y);
+        Assert.True(sdr >= 20, $"{mode}, {package}: SI-SDR of the output against the clean input is {sdr:F1} dB");
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void NoisySpeech_Improves(string mode, string package)
     {
         var clean = CleanSample.Value;
         // 5 dB SNR over the whole utterance.
         var noise = WhiteNoise(clean.Length, (float)(Rms(clean) * Math.Pow(10, -5 / 20.0)), seed: 3);
         var noisy = Add(clean, noise);
-        var y = Run(mode, noisy);
+        var y = Run(mode, noisy, package);
         double before = SiSdr(clean, noisy), after = SiSdr(clean, y);
-        Assert.True(after >= before + 3, $"{mode}: SI-SDR {before:F2} dB → {after:F2} dB");
+        // The noise-aware package is weaker on steady noise at moderate SNR (measured here offline: 4.99 → 7.54 dB;
+        // its README and the main README say so), so it is held to +2 dB rather than +3.
+        double required = package == "default" ? 3 : 2;
+        Assert.True(after >= before + required, $"{mode}, {package}: SI-SDR {before:F2} dB → {after:F2} dB");
     }
 
     /// <summary>
@@ -90,13 +112,13 @@ public class TrainedModelTests
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void NoiseOnly_IsAttenuated(string mode)
+    public void NoiseOnly_IsAttenuated(string mode, string package)
     {
         var noise = WhiteNoise(4 * SampleRate, 0.03f, seed: 4);
-        var y = Run(mode, noise);
+        var y = Run(mode, noise, package);
         Assert.True(AllFinite(y));
         // After the first second (the streaming noise model starts from the first frames).
         double reductionDb = 10 * Math.Log10(Energy(noise.AsSpan(SampleRate)) / Energy(y.AsSpan(SampleRate)));
-        Assert.True(reductionDb >= 10, $"{mode}: noise reduced by {reductionDb:F1} dB");
+        Assert.True(reductionDb >= 10, $"{mode}, {package}: noise reduced by {reductionDb:F1} dB");
     }
 }
