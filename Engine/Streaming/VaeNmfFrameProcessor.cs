@@ -120,8 +120,8 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _ringFrames = 2 * _lookahead + 1;
         var range = card.LogVarianceRange;
         _logMin = range.Length == 2 ? range[0] : -30f;
-        _encoderPriorWeight = _options.EncoderPriorWeight ?? EncoderPrior.DefaultWeight(card);
         _logMax = range.Length == 2 ? range[1] : 10f;
+        _encoderPriorWeight = _options.EncoderPriorWeight ?? EncoderPrior.DefaultWeight(card);
         float framesPerSecond = (float)card.SampleRate / card.HopSize;
         _gamma = MathF.Exp(-1f / (_options.ForgettingSeconds * framesPerSecond));
         _minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);

@@ -76,9 +76,9 @@ public sealed class NoiseAwareEncoderTrainer
         _observer?.Message($"validation ELBO of the starting encoder on noisy input: {initial.Elbo:F3}");
         double bestElbo = initial.Elbo;
         float[][]? best = null;
-        int bestEpoch = 0, sinceBest = 0, epoch = 0;
+        int bestEpoch = 0, sinceBest = 0;
         var stop = TrainingStop.Completed;
-        for (; epoch < _settings.Epochs; epoch++)
+        for (int epoch = 0; epoch < _settings.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
             var data = _mixer.Mix(_speech, _noises, random);
@@ -128,7 +128,6 @@ public sealed class NoiseAwareEncoderTrainer
             {
                 _observer?.Message($"no better validation ELBO for {_settings.Patience} epochs; stopping early");
                 stop = TrainingStop.EarlyStopped;
-                epoch++;
                 break;
             }
         }
