@@ -25,7 +25,7 @@ internal sealed class MonteCarloEm
     private float[] _grad = [], _gradProposal = [], _upstream = [], _targetProposal = [];
 
     private int _capacity;
-    private float[] _scaledPower = [], _mu = [], _logVar = [], _z = [], _zProposal = [], _decoded = [];
+    private float[] _scaledPower = [], _mu = [], _logVar = [], _priorPrecision = [], _z = [], _zProposal = [], _decoded = [];
     private float[] _speech = [], _noise = [], _inv1 = [], _pInv2 = [], _target = [];
     private float[][] _kept = [];
     private float[] _h = [], _gain = [], _gainNum = [], _gainDen = [];
@@ -80,6 +80,7 @@ internal sealed class MonteCarloEm
         var scaled = _scaledPower.AsSpan(0, nf);
         for (int i = 0; i < nf; i++) scaled[i] = powerScale * MathF.Max(p[i] - subtract * _noise[i], EncoderResidualFloor * p[i]);
         _model.Encode(scaled, frames, _mu.AsSpan(0, frames * _latent), _logVar.AsSpan(0, frames * _latent));
+        if (_encoderPriorWeight > 0) NoisySpeechMath.PriorPrecision(_logVar.AsSpan(0, frames * _latent), _options.EncoderPriorInflation, _priorPrecision);
         _mu.AsSpan(0, frames * _latent).CopyTo(_z);
         _model.Decode(_z.AsSpan(0, frames * _latent), frames, _decoded.AsSpan(0, nf));
         for (int n = 0; n < frames; n++)
@@ -174,6 +175,7 @@ internal sealed class MonteCarloEm
         _pInv2 = new float[nf];
         _mu = new float[nl];
         _logVar = new float[nl];
+        _priorPrecision = new float[nl];
         _z = new float[nl];
         _zProposal = new float[nl];
         if (_gradient != null)
@@ -274,7 +276,7 @@ internal sealed class MonteCarloEm
 
     /// <summary>−log prior of frame <paramref name="n"/>'s latent point (see <see cref="NoisySpeechMath.LatentEnergy"/>).</summary>
     private float LatentEnergy(ReadOnlySpan<float> z, int n) =>
-        NoisySpeechMath.LatentEnergy(z, _mu.AsSpan(n * _latent, _latent), _logVar.AsSpan(n * _latent, _latent), _encoderPriorWeight, _options.EncoderPriorInflation);
+        NoisySpeechMath.LatentEnergy(z, _mu.AsSpan(n * _latent, _latent), _priorPrecision.AsSpan(n * _latent, _latent), _encoderPriorWeight);
 
     /// <summary>
     /// After burn-in, the current samples either go to the M-step's store (slot <paramref name="index"/>) or, for
@@ -370,8 +372,8 @@ internal sealed class MonteCarloEm
         for (int n = 0; n < frames; n++)
         {
             var gz = grad.AsSpan(n * _latent, _latent);
-            NoisySpeechMath.SubtractLatentEnergyGradient(z.AsSpan(n * _latent, _latent), _mu.AsSpan(n * _latent, _latent), _logVar.AsSpan(n * _latent, _latent),
-                _encoderPriorWeight, _options.EncoderPriorInflation, gz);
+            NoisySpeechMath.SubtractLatentEnergyGradient(z.AsSpan(n * _latent, _latent), _mu.AsSpan(n * _latent, _latent), _priorPrecision.AsSpan(n * _latent, _latent),
+                _encoderPriorWeight, gz);
             float norm = MathF.Sqrt(TensorPrimitives.Dot(gz, gz));
             if (norm > clip) TensorPrimitives.Multiply(gz, clip / norm, gz);
             else if (!float.IsFinite(norm)) gz.Clear();

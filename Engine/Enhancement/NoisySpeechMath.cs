@@ -52,11 +52,11 @@ internal static class NoisySpeechMath
     public static float SquaredNorm(ReadOnlySpan<float> z) => TensorPrimitives.Dot(z, z);
 
     /// <summary>
-    /// −log of the latent prior used in inference, up to a constant: (1 − a)·½‖z‖² + a·½Σ_d (z_d − μ_d)²·e^{−λ_d}/ρ,
-    /// a geometric mix of N(0, I) and the encoder's posterior N(μ, ρ·e^λ) (a = <paramref name="encoderWeight"/>,
-    /// ρ = <paramref name="inflation"/>). a = 0 is the plain prior of the paper.
+    /// −log of the latent prior used in inference, up to a constant: (1 − a)·½‖z‖² + a·½Σ_d π_d·(z_d − μ_d)², a
+    /// geometric mix of N(0, I) and the encoder's posterior widened by ρ, with π = e^{−λ}/ρ from
+    /// <see cref="PriorPrecision"/> (a = <paramref name="encoderWeight"/>). a = 0 is the plain prior of the paper.
     /// </summary>
-    public static float LatentEnergy(ReadOnlySpan<float> z, ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, float encoderWeight, float inflation)
+    public static float LatentEnergy(ReadOnlySpan<float> z, ReadOnlySpan<float> mu, ReadOnlySpan<float> precision, float encoderWeight)
     {
         float energy = 0.5f * (1 - encoderWeight) * SquaredNorm(z);
         if (encoderWeight <= 0) return energy;
@@ -64,18 +64,26 @@ internal static class NoisySpeechMath
         for (int d = 0; d < z.Length; d++)
         {
             float diff = z[d] - mu[d];
-            fit += diff * diff * MathF.Exp(-logVar[d]);
+            fit += diff * diff * precision[d];
         }
-        return energy + 0.5f * encoderWeight * fit / inflation;
+        return energy + 0.5f * encoderWeight * fit;
+    }
+
+    /// <summary>π = e^{−λ}/ρ: the precision of the encoder term of the prior, computed once per encoder call.</summary>
+    public static void PriorPrecision(ReadOnlySpan<float> logVar, float inflation, Span<float> precision)
+    {
+        TensorPrimitives.Negate(logVar, precision);
+        TensorPrimitives.Exp(precision, precision);
+        TensorPrimitives.Multiply(precision, 1f / inflation, precision);
     }
 
     /// <summary>Subtracts ∂<see cref="LatentEnergy"/>/∂z from <paramref name="gradient"/>.</summary>
-    public static void SubtractLatentEnergyGradient(ReadOnlySpan<float> z, ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, float encoderWeight, float inflation, Span<float> gradient)
+    public static void SubtractLatentEnergyGradient(ReadOnlySpan<float> z, ReadOnlySpan<float> mu, ReadOnlySpan<float> precision, float encoderWeight, Span<float> gradient)
     {
         for (int d = 0; d < z.Length; d++)
         {
             float g = (1 - encoderWeight) * z[d];
-            if (encoderWeight > 0) g += encoderWeight * (z[d] - mu[d]) * MathF.Exp(-logVar[d]) / inflation;
+            if (encoderWeight > 0) g += encoderWeight * (z[d] - mu[d]) * precision[d];
             gradient[d] -= g;
         }
     }

@@ -87,7 +87,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float _logMin, _logMax, _gamma, _minGain, _releasePerFrame, _encoderPriorWeight;
     private readonly GaussianSampler _rng;
 
-    private readonly float[] _power, _scaled, _mu, _logVar, _zCandidates, _zPrevious, _decoded, _speech, _total;
+    private readonly float[] _power, _scaled, _mu, _logVar, _priorPrecision, _zCandidates, _zPrevious, _decoded, _speech, _total;
     private readonly float[] _target, _weight;
     private readonly float[] _wt, _a, _b, _perturbation, _h, _noise, _inv1, _pInv2, _scratch, _scratch2, _seedSum;
     private readonly float[] _cleanPower; // |Ŝ|² of the last analysed frame, for the decision-directed SNR
@@ -141,6 +141,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _scaled = new float[_bins];
         _mu = new float[_latent];
         _logVar = new float[_latent];
+        _priorPrecision = new float[_latent];
         _zCandidates = new float[_candidates * _latent];
         _zPrevious = new float[_latent];
         _decoded = new float[_candidates * _bins];
@@ -354,6 +355,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         else TensorPrimitives.Multiply(_power, scale, _scaled);
         FillDeadBins(_scaled);
         _model.Encode(_scaled, 1, _mu, _logVar);
+        if (_encoderPriorWeight > 0) NoisySpeechMath.PriorPrecision(_logVar, _options.EncoderPriorInflation, _priorPrecision);
         (_hasPrevious ? _zPrevious : _mu).CopyTo(_zCandidates.AsSpan(0, _latent));
         for (int j = 1; j < _candidates; j++)
         {
@@ -529,7 +531,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             TensorPrimitives.Divide(_power, v, _scratch2);
             TensorPrimitives.Log(v, _scratch);
             float t = -(TensorPrimitives.Dot(_scratch, _binWeight) + TensorPrimitives.Dot(_scratch2, _binWeight))
-                      - NoisySpeechMath.LatentEnergy(_zCandidates.AsSpan(j * _latent, _latent), _mu, _logVar, _encoderPriorWeight, _options.EncoderPriorInflation);
+                      - NoisySpeechMath.LatentEnergy(_zCandidates.AsSpan(j * _latent, _latent), _mu, _priorPrecision, _encoderPriorWeight);
             _target[j] = float.IsFinite(t) ? t : float.NegativeInfinity;
             if (_target[j] > maxTarget) maxTarget = _target[j];
         }

@@ -138,23 +138,7 @@ public sealed class NoiseAwareEncoderTrainer
             history, WeightConversion.ToWeights(_net), allSeconds, allFrames / Math.Max(allSeconds, 1e-9));
     }
 
-    /// <summary>ELBO terms of the clean frames with the encoder fed the noisy ones, with a fixed noise stream.</summary>
-    internal LossTerms Evaluate(NoisyCleanFrames set)
-    {
-        int bins = set.Clean.Bins, latent = _net.Latent, batchSize = 1024;
-        var clean = new float[batchSize * bins];
-        var noisy = new float[batchSize * bins];
-        var eps = new float[batchSize * latent];
-        var random = new TrainingRandom(0xE7A1_0000UL ^ (ulong)_settings.Seed);
-        LossTerms sum = default;
-        for (int start = 0; start < set.Clean.Frames; start += batchSize)
-        {
-            int n = Math.Min(batchSize, set.Clean.Frames - start);
-            set.Clean.Power.AsSpan(start * bins, n * bins).CopyTo(clean);
-            set.Noisy.Power.AsSpan(start * bins, n * bins).CopyTo(noisy);
-            random.FillGaussian(eps.AsSpan(0, n * latent));
-            sum = sum.Merge(_net.Evaluate(clean, eps, n, 1.0, backward: false, encoderInput: noisy));
-        }
-        return sum;
-    }
+    /// <summary>ELBO terms of the clean frames with the encoder fed the noisy ones (see <see cref="HeldOutLoss"/>).</summary>
+    internal LossTerms Evaluate(NoisyCleanFrames set) =>
+        HeldOutLoss.Evaluate(_net, set.Clean, set.Noisy, 1024, HeldOutLoss.NoiseSeed(_settings.Seed));
 }

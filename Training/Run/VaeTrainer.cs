@@ -168,26 +168,9 @@ public sealed class VaeTrainer
             allSeconds, allFrames / Math.Max(allSeconds, 1e-9));
     }
 
-    /// <summary>
-    /// ELBO terms over a whole frame set with β = 1 and a fixed noise stream (the same every call), so
-    /// epochs and runs compare like with like.
-    /// </summary>
-    internal LossTerms Evaluate(FrameSet set)
-    {
-        int bins = set.Bins, latent = _settings.Architecture.Latent, batchSize = Math.Max(_settings.BatchSize, 1024);
-        var power = new float[batchSize * bins];
-        var noise = new float[batchSize * latent];
-        var random = new TrainingRandom(0xE7A1_0000UL ^ (ulong)_settings.Seed);
-        LossTerms sum = default;
-        for (int start = 0; start < set.Frames; start += batchSize)
-        {
-            int n = Math.Min(batchSize, set.Frames - start);
-            set.Power.AsSpan(start * bins, n * bins).CopyTo(power);
-            random.FillGaussian(noise.AsSpan(0, n * latent));
-            sum = sum.Merge(_net.Evaluate(power, noise, n, 1.0, backward: false));
-        }
-        return sum;
-    }
+    /// <summary>ELBO terms over a whole frame set (see <see cref="HeldOutLoss"/>).</summary>
+    internal LossTerms Evaluate(FrameSet set) =>
+        HeldOutLoss.Evaluate(_net, set, null, Math.Max(_settings.BatchSize, 1024), HeldOutLoss.NoiseSeed(_settings.Seed));
 
     private double Beta()
     {
