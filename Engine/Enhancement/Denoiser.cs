@@ -92,6 +92,18 @@ public sealed class OfflineOptions
     /// <summary>Half-width (frames) of the non-causal triangular smoothing of the mask over time; 0: none.</summary>
     public int MaskSmoothingFrames { get; set; } = 4;
 
+    /// <summary>
+    /// Exponent a of the blend with the streaming enhancer's masks run forwards and backwards over the segment
+    /// (<see cref="BidirectionalStreamingMask"/>): mask = m_EM^(1−a)·(m_fwd·m_bwd)^(a/2). 0: Monte-Carlo EM alone;
+    /// 1: the streaming passes alone, about 3× faster than the EM. Measured with the default model (SI-SDRi dB
+    /// dev-test / tuneset): EM alone 5.01 / 5.08; a = 0.5: 5.40 / 5.28; a = 0.67: 5.44 / 5.24; the linear blend
+    /// ½(m_EM + ½(m_fwd + m_bwd)) 5.31 / 5.18; streaming passes alone (linear) 5.29 / 4.94.
+    /// </summary>
+    public float StreamingPassWeight { get; set; } = 0.5f;
+
+    /// <summary>Settings of those streaming passes (null: the streaming defaults); lookahead must be 0.</summary>
+    public StreamingOptions? StreamingPasses { get; set; }
+
     /// <summary>Scale the power the speech model sees so the input's active level matches the model's training level.</summary>
     public bool NormalizeLevel { get; set; } = true;
 
@@ -117,6 +129,8 @@ public sealed class OfflineOptions
         if (!(EncoderPriorInflation > 0)) throw new ArgumentOutOfRangeException(nameof(EncoderPriorInflation), EncoderPriorInflation, "Encoder prior inflation must be positive.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
+        if (!(StreamingPassWeight >= 0 && StreamingPassWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(StreamingPassWeight), StreamingPassWeight, "Streaming pass weight must be in [0, 1].");
+        if (StreamingPasses is { LookaheadFrames: not 0 } passes) throw new ArgumentOutOfRangeException(nameof(StreamingPasses), passes.LookaheadFrames, "The offline streaming passes take no lookahead.");
         if (MaskSmoothingFrames < 0 || MaskSmoothingFrames > 16) throw new ArgumentOutOfRangeException(nameof(MaskSmoothingFrames), MaskSmoothingFrames, "Mask smoothing must be 0–16 frames.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");
     }

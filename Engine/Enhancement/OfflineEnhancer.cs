@@ -1,11 +1,14 @@
+using System.Numerics.Tensors;
 using RealtimeDenoise.Dsp;
 using RealtimeDenoise.Models;
+using RealtimeDenoise.Streaming;
 
 namespace RealtimeDenoise.Enhancement;
 
 /// <summary>
-/// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3). The signal is cleaned of
-/// non-finite samples, its active level measured once, and processed in segments of at most
+/// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3): per segment, the Monte-Carlo EM mask
+/// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>).
+/// The signal is cleaned of non-finite samples, its active level measured once, and processed in segments of at most
 /// <see cref="OfflineOptions.SegmentSeconds"/> with a linear crossfade over the overlaps, so memory
 /// stays bounded for long inputs. Output has the input's length and alignment. Not thread-safe.
 /// </summary>
@@ -53,14 +56,15 @@ public sealed class OfflineEnhancer : IEnhancer
         int segment = Math.Max(_stft.Config.FftSize * 4, (int)(_options.SegmentSeconds * SampleRate));
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
-        var em = new MonteCarloEm(_model, _options, _options.Seed, FindGradient());
+        var em = _options.StreamingPassWeight < 1 ? new MonteCarloEm(_model, _options, _options.Seed, FindGradient()) : null;
+        var passes = _options.StreamingPassWeight > 0 ? new BidirectionalStreamingMask(_model, _options.StreamingPasses ?? new StreamingOptions()) : null;
         int start = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int end = Math.Min(clean.Length, start + segment);
             bool first = start == 0, last = end == clean.Length;
-            var enhanced = EnhanceSegment(em, clean.AsSpan(start, end - start), scale, cancellationToken);
+            var enhanced = EnhanceSegment(em, passes, clean.AsSpan(start, end - start), scale, cancellationToken);
             for (int i = 0; i < enhanced.Length; i++)
             {
                 float w = 1f;
@@ -68,7 +72,7 @@ public sealed class OfflineEnhancer : IEnhancer
                 if (!last && i >= enhanced.Length - overlap) w = (enhanced.Length - i - 0.5f) / overlap;
                 output[start + i] += w * enhanced[i];
             }
-            _iterations.Add(em.Objectives.Count);
+            _iterations.Add(em?.Objectives.Count ?? 0);
             progress?.Report((double)end / clean.Length);
             if (last) break;
             start = end - overlap;
@@ -82,12 +86,26 @@ public sealed class OfflineEnhancer : IEnhancer
           ?? _model as IDecoderGradient
           ?? (_model is ManagedVarianceModel managed ? new DenseDecoderGradient(managed.Weights) : null);
 
-    private float[] EnhanceSegment(MonteCarloEm em, ReadOnlySpan<float> signal, float scale, CancellationToken cancellationToken)
+    private float[] EnhanceSegment(MonteCarloEm? em, BidirectionalStreamingMask? passes, ReadOnlySpan<float> signal, float scale, CancellationToken cancellationToken)
     {
         var spec = _stft.Analyze(signal);
-        var power = spec.Power();
-        var mask = new float[power.Length];
-        em.Run(power, spec.Frames, scale, mask, cancellationToken);
+        var mask = new float[spec.Real.Length];
+        if (em != null) em.Run(spec.Power(), spec.Frames, scale, mask, cancellationToken);
+        if (passes != null)
+        {
+            float a = _options.StreamingPassWeight;
+            var streamed = em == null ? mask : new float[mask.Length];
+            passes.Compute(spec, streamed, cancellationToken);
+            if (em != null)
+            {
+                // Geometric blend m_EM^(1−a)·m_s^a; both masks are floored above 0.
+                TensorPrimitives.Pow(mask, 1 - a, mask);
+                TensorPrimitives.Pow(streamed, a, streamed);
+                TensorPrimitives.Multiply(mask, streamed, mask);
+            }
+            // The offline gain floor is the user's: it bounds the blend, whatever the streaming passes' own floor.
+            TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
+        }
         for (int i = 0; i < mask.Length; i++)
         {
             spec.Real[i] *= mask[i];

@@ -1,0 +1,115 @@
+using RealtimeDenoise.Dsp;
+using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Streaming;
+using static RealtimeDenoise.Engine.Tests.Enhancement.TestSignals;
+
+namespace RealtimeDenoise.Engine.Tests.Enhancement;
+
+/// <summary>The forward/backward streaming passes of the offline enhancer and their blend with the EM mask.</summary>
+public class BidirectionalStreamingMaskTests
+{
+    private static readonly OfflineOptions Light = new() { MaxIterations = 4, MhSteps = 6, BurnIn = 3, FinalMhSteps = 6, FinalBurnIn = 3 };
+
+    private static Spectrogram Analyze(float[] x) => new Stft(new StftConfig(512, 128, SampleRate)).Analyze(x);
+
+    private static Spectrogram Reversed(Spectrogram spec)
+    {
+        var r = new Spectrogram(spec.Frames, spec.Bins);
+        for (int n = 0; n < spec.Frames; n++)
+        {
+            spec.RealFrame(n).CopyTo(r.RealFrame(spec.Frames - 1 - n));
+            spec.ImagFrame(n).CopyTo(r.ImagFrame(spec.Frames - 1 - n));
+        }
+        return r;
+    }
+
+    [Fact]
+    public void Mask_OfTheTimeReversedInput_IsTheTimeReversedMask()
+    {
+        // √(m_fwd·m_bwd) treats both directions alike: reversing the input swaps the passes and reverses the result.
+        var spec = Analyze(Add(VoicedBursts(2 * SampleRate, 0.3f, seed: 5), WhiteNoise(2 * SampleRate, 0.03f, seed: 6)));
+        var passes = new BidirectionalStreamingMask(new SpectralShapeModel(), new StreamingOptions());
+        var mask = new float[spec.Real.Length];
+        var reversedMask = new float[spec.Real.Length];
+        passes.Compute(spec, mask, CancellationToken.None);
+        passes.Compute(Reversed(spec), reversedMask, CancellationToken.None);
+        int bins = spec.Bins;
+        for (int n = 0; n < spec.Frames; n++)
+            Assert.Equal(mask.AsSpan(n * bins, bins).ToArray(), reversedMask.AsSpan((spec.Frames - 1 - n) * bins, bins).ToArray());
+        Assert.Contains(mask, m => m < 0.5f); // not the identity: the noise between bursts is attenuated
+    }
+
+    [Fact]
+    public void Mask_IsTheGeometricMeanOfTheForwardAndBackwardStreamingMasks()
+    {
+        var spec = Analyze(Add(VoicedBursts(SampleRate, 0.3f, seed: 7), WhiteNoise(SampleRate, 0.03f, seed: 8)));
+        var model = new SpectralShapeModel();
+        var mask = new float[spec.Real.Length];
+        new BidirectionalStreamingMask(model, new StreamingOptions()).Compute(spec, mask, CancellationToken.None);
+
+        // Reference: one streaming processor per direction, driven frame by frame.
+        var forward = StreamingMasks(model, spec);
+        var backward = StreamingMasks(model, Reversed(spec));
+        int bins = spec.Bins;
+        for (int n = 0; n < spec.Frames; n++)
+            for (int f = 0; f < bins; f++)
+            {
+                double expected = Math.Sqrt((double)forward[n][f] * backward[spec.Frames - 1 - n][f]);
+                Assert.True(Math.Abs(mask[n * bins + f] - expected) < 1e-6, $"frame {n} bin {f}: {mask[n * bins + f]} vs {expected}");
+            }
+    }
+
+    private static float[][] StreamingMasks(SpectralShapeModel model, Spectrogram spec)
+    {
+        var processor = new VaeNmfFrameProcessor(model);
+        var re = new float[spec.Bins];
+        var im = new float[spec.Bins];
+        var masks = new float[spec.Frames][];
+        for (int n = 0; n < spec.Frames; n++)
+        {
+            processor.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), re, im);
+            masks[n] = processor.LastMask.ToArray();
+        }
+        return masks;
+    }
+
+    [Fact]
+    public void Blend_LiesBetweenTheEmAndTheStreamingPasses()
+    {
+        // m_EM^(1−a)·m_s^a lies between the two masks in every bin, so the output energy lies between theirs.
+        var x = Add(VoicedBursts(2 * SampleRate, 0.3f, seed: 9), WhiteNoise(2 * SampleRate, 0.05f, seed: 10));
+        double Energy(float weight)
+        {
+            var options = new OfflineOptions
+            {
+                MaxIterations = Light.MaxIterations, MhSteps = Light.MhSteps, BurnIn = Light.BurnIn,
+                FinalMhSteps = Light.FinalMhSteps, FinalBurnIn = Light.FinalBurnIn, StreamingPassWeight = weight,
+            };
+            var y = Denoiser.CreateOffline(new SpectralShapeModel(), options).Enhance(x);
+            Assert.True(AllFinite(y));
+            return TestSignals.Energy(y);
+        }
+        double em = Energy(0), streamed = Energy(1), blend = Energy(0.5f);
+        Assert.NotEqual(em, streamed, 3);
+        Assert.InRange(blend, Math.Min(em, streamed) * 0.999, Math.Max(em, streamed) * 1.001);
+    }
+
+    [Fact]
+    public void StreamingPassesAlone_RunNoEmIterations()
+    {
+        var enhancer = new OfflineEnhancer(new SpectralShapeModel(), new OfflineOptions { StreamingPassWeight = 1 });
+        var y = enhancer.Enhance(WhiteNoise(SampleRate, 0.05f, seed: 11));
+        Assert.True(AllFinite(y));
+        Assert.All(enhancer.IterationsPerSegment, i => Assert.Equal(0, i));
+        Assert.True(TestSignals.Energy(y) < 0.5 * TestSignals.Energy(WhiteNoise(SampleRate, 0.05f, seed: 11)));
+    }
+
+    [Fact]
+    public void InvalidSettings_AreRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OfflineEnhancer(new SpectralShapeModel(), new OfflineOptions { StreamingPassWeight = 1.5f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OfflineEnhancer(new SpectralShapeModel(), new OfflineOptions { StreamingPassWeight = float.NaN }));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new OfflineEnhancer(new SpectralShapeModel(), new OfflineOptions { StreamingPasses = new StreamingOptions { LookaheadFrames = 2 } }));
+    }
+}
