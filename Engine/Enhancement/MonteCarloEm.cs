@@ -60,8 +60,11 @@ internal sealed class MonteCarloEm
     /// <summary>
     /// Computes the Wiener mask (frames × bins, frame-major) for <paramref name="power"/> = |X|².
     /// <paramref name="powerScale"/> is c of <see cref="SpeechLevel"/>.
+    /// <paramref name="noiseEstimate"/>, if not empty, is a noise power per bin (frames × bins) that W·H is fitted to
+    /// before the EM starts; otherwise W·H starts at the quiet-frame floor.
     /// </summary>
-    public void Run(ReadOnlySpan<float> power, int frames, float powerScale, Span<float> mask, CancellationToken cancellationToken)
+    public void Run(ReadOnlySpan<float> power, int frames, float powerScale, Span<float> mask, CancellationToken cancellationToken,
+        ReadOnlySpan<float> noiseEstimate = default)
     {
         if (frames == 0) return;
         Ensure(frames);
@@ -74,6 +77,7 @@ internal sealed class MonteCarloEm
         // Noise floor first, so the encoder can be shown the frames with that floor subtracted: the encoder
         // was trained on clean speech, and fed the noisy power it describes the noise as speech.
         InitialiseNoise(p, frames, floor);
+        if (!noiseEstimate.IsEmpty) FitNoise(noiseEstimate[..nf], frames, floor);
         ComputeNoise(frames);
         Array.Fill(_gain, 1f, 0, frames);
         float subtract = _options.EncoderNoiseSubtraction;
@@ -219,6 +223,37 @@ internal sealed class MonteCarloEm
             for (int k = 0; k < _rank; k++) _wt[k * _bins + f] = level * (0.5f + _rng.NextUniform());
         }
         Array.Fill(_h, 1f / _rank, 0, frames * _rank);
+    }
+
+    /// <summary>
+    /// Plain IS-NMF of a noise power estimate (no speech term), started from the quiet-frame initialisation:
+    /// W·H then begins where another estimator put the noise instead of at a fixed floor.
+    /// </summary>
+    private void FitNoise(ReadOnlySpan<float> estimate, int frames, float floor)
+    {
+        int nf = frames * _bins;
+        for (int iteration = 0; iteration < NoiseFitIterations; iteration++)
+        {
+            InverseVariancesOfNoiseModel(estimate, nf, floor);
+            ApplyWUpdate(frames, floor);
+            InverseVariancesOfNoiseModel(estimate, nf, floor);
+            ApplyHUpdate(frames, floor);
+        }
+    }
+
+    /// <summary>IS-NMF iterations of <see cref="FitNoise"/>: the fit's divergence changes by less than 1 % after about 20 on dev-test.</summary>
+    private const int NoiseFitIterations = 30;
+
+    /// <summary>_inv1 = 1/V and _pInv2 = e/V² with V = W·H (floored), e the estimate being fitted.</summary>
+    private void InverseVariancesOfNoiseModel(ReadOnlySpan<float> estimate, int nf, float floor)
+    {
+        ComputeNoise(nf / _bins);
+        for (int i = 0; i < nf; i++)
+        {
+            float v = MathF.Max(_noise[i], floor);
+            _inv1[i] = 1f / v;
+            _pInv2[i] = MathF.Max(estimate[i], floor) / (v * v);
+        }
     }
 
     private void ComputeNoise(int frames)
@@ -416,6 +451,12 @@ internal sealed class MonteCarloEm
     private void UpdateW(ReadOnlySpan<float> p, int frames, int kept, float floor)
     {
         AccumulateInverseVariances(p, frames, kept, floor, forGain: false);
+        ApplyWUpdate(frames, floor);
+    }
+
+    /// <summary>Multiplicative IS-NMF update of W from the per-bin sums V⁻¹ and p·V⁻² in _inv1 and _pInv2, then unit-sum columns.</summary>
+    private void ApplyWUpdate(int frames, float floor)
+    {
         Array.Clear(_wNum);
         Array.Clear(_wDen);
         for (int n = 0; n < frames; n++)
@@ -449,6 +490,12 @@ internal sealed class MonteCarloEm
     private void UpdateH(ReadOnlySpan<float> p, int frames, int kept, float floor)
     {
         AccumulateInverseVariances(p, frames, kept, floor, forGain: false);
+        ApplyHUpdate(frames, floor);
+    }
+
+    /// <summary>Multiplicative IS-NMF update of H from _inv1 and _pInv2 (see <see cref="ApplyWUpdate"/>).</summary>
+    private void ApplyHUpdate(int frames, float floor)
+    {
         float tiny = floor * 1e-3f;
         for (int n = 0; n < frames; n++)
         {
