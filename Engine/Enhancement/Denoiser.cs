@@ -97,7 +97,7 @@ public sealed class OfflineOptions
     /// (<see cref="BidirectionalStreamingMask"/>): mask = m_EM^(1−a)·(m_fwd·m_bwd)^(a/2). 0: Monte-Carlo EM alone;
     /// 1: the streaming passes alone, about 3× faster than the EM. Measured with the default model (SI-SDRi dB
     /// dev-test / tuneset): EM alone 5.01 / 5.08; a = 0.5: 5.40 / 5.28; a = 0.67: 5.44 / 5.24; the linear blend
-    /// ½(m_EM + ½(m_fwd + m_bwd)) 5.31 / 5.18; streaming passes alone (linear) 5.29 / 4.94.
+    /// ½(m_EM + ½(m_fwd + m_bwd)) 5.31 / 5.18; the mean of the two passes' outputs alone 5.29 / 4.94.
     /// </summary>
     public float StreamingPassWeight { get; set; } = 0.5f;
 

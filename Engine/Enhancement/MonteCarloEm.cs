@@ -241,7 +241,7 @@ internal sealed class MonteCarloEm
         }
     }
 
-    /// <summary>IS-NMF iterations of <see cref="FitNoise"/>: the fit's divergence changes by less than 1 % after about 20 on dev-test.</summary>
+    /// <summary>IS-NMF iterations of <see cref="FitNoise"/> (not tuned; the EM's own updates follow).</summary>
     private const int NoiseFitIterations = 30;
 
     /// <summary>_inv1 = 1/V and _pInv2 = e/V² with V = W·H (floored), e the estimate being fitted.</summary>

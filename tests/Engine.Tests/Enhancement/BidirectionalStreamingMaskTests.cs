@@ -8,7 +8,7 @@ namespace RealtimeDenoise.Engine.Tests.Enhancement;
 /// <summary>The forward/backward streaming passes of the offline enhancer and their blend with the EM mask.</summary>
 public class BidirectionalStreamingMaskTests
 {
-    private static readonly OfflineOptions Light = new() { MaxIterations = 4, MhSteps = 6, BurnIn = 3, FinalMhSteps = 6, FinalBurnIn = 3 };
+    private static OfflineOptions Light() => new() { MaxIterations = 4, MhSteps = 6, BurnIn = 3, FinalMhSteps = 6, FinalBurnIn = 3 };
 
     private static Spectrogram Analyze(float[] x) => new Stft(new StftConfig(512, 128, SampleRate)).Analyze(x);
 
@@ -80,11 +80,8 @@ public class BidirectionalStreamingMaskTests
         var x = Add(VoicedBursts(2 * SampleRate, 0.3f, seed: 9), WhiteNoise(2 * SampleRate, 0.05f, seed: 10));
         double Energy(float weight)
         {
-            var options = new OfflineOptions
-            {
-                MaxIterations = Light.MaxIterations, MhSteps = Light.MhSteps, BurnIn = Light.BurnIn,
-                FinalMhSteps = Light.FinalMhSteps, FinalBurnIn = Light.FinalBurnIn, StreamingPassWeight = weight,
-            };
+            var options = Light();
+            options.StreamingPassWeight = weight;
             var y = Denoiser.CreateOffline(new SpectralShapeModel(), options).Enhance(x);
             Assert.True(AllFinite(y));
             return TestSignals.Energy(y);
@@ -109,11 +106,12 @@ public class BidirectionalStreamingMaskTests
     {
         var noise = WhiteNoise(2 * SampleRate, 0.05f, seed: 12);
         var x = Add(VoicedBursts(2 * SampleRate, 0.3f, seed: 13), noise);
-        float[] Run(bool seed) => Denoiser.CreateOffline(new SpectralShapeModel(), new OfflineOptions
+        float[] Run(bool seed)
         {
-            MaxIterations = Light.MaxIterations, MhSteps = Light.MhSteps, BurnIn = Light.BurnIn,
-            FinalMhSteps = Light.FinalMhSteps, FinalBurnIn = Light.FinalBurnIn, SeedNoiseFromStreamingPasses = seed,
-        }).Enhance(x);
+            var options = Light();
+            options.SeedNoiseFromStreamingPasses = seed;
+            return Denoiser.CreateOffline(new SpectralShapeModel(), options).Enhance(x);
+        }
         var plain = Run(false);
         var seeded = Run(true);
         Assert.True(AllFinite(seeded));
