@@ -141,9 +141,7 @@ public class StreamingStftTests
             foreach (int m in sizes) { stft.Process(input.AsSpan(pos, m), output.AsSpan(pos, m)); pos += m; }
         }
         for (int i = 0; i < 20; i++) Run(); // warm up (tiered JIT)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++) Run();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = AllocationProbe.SteadyStateBytes(() => { for (int i = 0; i < 200; i++) Run(); });
         Assert.Equal(0, allocated);
     }
 }

@@ -139,13 +139,15 @@ public class ManagedVarianceModelTests
         var mu = new float[64 * 16]; var lv = new float[64 * 16]; var v = new float[64 * 257];
         model.Encode(power, 64, mu, lv); // JIT and tiering happen here, not below
         model.Decode(z, 64, v);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++)
+        long allocated = AllocationProbe.SteadyStateBytes(() =>
         {
-            model.Encode(power, 1 + i, mu, lv);
-            model.Decode(z, 1 + i, v);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 50; i++)
+            {
+                model.Encode(power, 1 + i, mu, lv);
+                model.Decode(z, 1 + i, v);
+            }
+        });
+        Assert.Equal(0, allocated);
     }
 
     [Fact]
