@@ -26,8 +26,11 @@ internal sealed class BidirectionalStreamingMask
         _discardImag = new float[model.Bins];
     }
 
-    /// <summary>Writes √(m_fwd·m_bwd) for every frame of <paramref name="spec"/> into <paramref name="mask"/> (frame-major).</summary>
-    public void Compute(Spectrogram spec, Span<float> mask, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes √(m_fwd·m_bwd) for every frame of <paramref name="spec"/> into <paramref name="mask"/> (frame-major) and,
+    /// when <paramref name="noise"/> is not empty, the two passes' noise powers combined the same way, √(v_fwd·v_bwd).
+    /// </summary>
+    public void Compute(Spectrogram spec, Span<float> mask, CancellationToken cancellationToken, Span<float> noise = default)
     {
         int bins = spec.Bins;
         _processor.Reset();
@@ -36,6 +39,7 @@ internal sealed class BidirectionalStreamingMask
             if ((n & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
             _processor.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), _discardReal, _discardImag);
             _processor.LastMask.CopyTo(mask.Slice(n * bins, bins));
+            if (!noise.IsEmpty) _processor.LastNoiseVariance.CopyTo(noise.Slice(n * bins, bins));
         }
         _processor.Reset();
         for (int n = spec.Frames - 1; n >= 0; n--)
@@ -44,6 +48,10 @@ internal sealed class BidirectionalStreamingMask
             _processor.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), _discardReal, _discardImag);
             var row = mask.Slice(n * bins, bins);
             TensorPrimitives.Multiply(row, _processor.LastMask, row);
+            TensorPrimitives.Sqrt(row, row);
+            if (noise.IsEmpty) continue;
+            row = noise.Slice(n * bins, bins);
+            TensorPrimitives.Multiply(row, _processor.LastNoiseVariance, row);
             TensorPrimitives.Sqrt(row, row);
         }
     }

@@ -29,7 +29,7 @@ internal sealed class MonteCarloEm
     private float[] _speech = [], _noise = [], _inv1 = [], _pInv2 = [], _target = [];
     private float[][] _kept = [];
     private float[] _h = [], _gain = [], _gainNum = [], _gainDen = [];
-    private readonly float[] _wt, _wNum, _wDen, _scratch, _scratch2, _proposalRow;
+    private readonly float[] _wt, _wNum, _wDen, _scratch, _scratch2, _proposalRow, _binWeight;
 
     public MonteCarloEm(IVarianceModel model, OfflineOptions options, int seed, IDecoderGradient? gradient = null)
     {
@@ -52,6 +52,7 @@ internal sealed class MonteCarloEm
         _scratch = new float[_bins];
         _scratch2 = new float[_bins];
         _proposalRow = new float[_bins];
+        _binWeight = new float[_bins];
     }
 
     /// <summary>Objective (mean of log(c·V) + p/V, at the training level) after each EM iteration of the last run: the convergence trace.</summary>
@@ -76,6 +77,7 @@ internal sealed class MonteCarloEm
 
         // Noise floor first, so the encoder can be shown the frames with that floor subtracted: the encoder
         // was trained on clean speech, and fed the noisy power it describes the noise as speech.
+        FindDeadBins(p, frames);
         InitialiseNoise(p, frames, floor);
         if (!noiseEstimate.IsEmpty) FitNoise(noiseEstimate[..nf], frames, floor);
         ComputeNoise(frames);
@@ -83,6 +85,7 @@ internal sealed class MonteCarloEm
         float subtract = _options.EncoderNoiseSubtraction;
         var scaled = _scaledPower.AsSpan(0, nf);
         for (int i = 0; i < nf; i++) scaled[i] = powerScale * MathF.Max(p[i] - subtract * _noise[i], EncoderResidualFloor * p[i]);
+        for (int n = 0; n < frames; n++) DeadBins.FillForEncoder(scaled.Slice(n * _bins, _bins), _binWeight);
         _model.Encode(scaled, frames, _mu.AsSpan(0, frames * _latent), _logVar.AsSpan(0, frames * _latent));
         if (_encoderPriorWeight > 0) NoisySpeechMath.PriorPrecision(_logVar.AsSpan(0, frames * _latent), _options.EncoderPriorInflation, _priorPrecision);
         _mu.AsSpan(0, frames * _latent).CopyTo(_z);
@@ -198,6 +201,15 @@ internal sealed class MonteCarloEm
         _gainDen = new float[frames];
     }
 
+    /// <summary>Bin weights of <see cref="DeadBins"/> from the segment's mean spectrum.</summary>
+    private void FindDeadBins(ReadOnlySpan<float> p, int frames)
+    {
+        var mean = _scratch;
+        mean.AsSpan().Clear();
+        for (int n = 0; n < frames; n++) TensorPrimitives.Add(mean, p.Slice(n * _bins, _bins), mean);
+        DeadBins.Find(mean, _binWeight);
+    }
+
     /// <summary>
     /// W·H starts at the noise floor: the mean spectrum of the quietest 20 % of frames (ranked by frame
     /// energy, so the per-bin average is not biased low as a per-bin minimum would be), spread over the
@@ -251,8 +263,9 @@ internal sealed class MonteCarloEm
         for (int i = 0; i < nf; i++)
         {
             float v = MathF.Max(_noise[i], floor);
-            _inv1[i] = 1f / v;
-            _pInv2[i] = MathF.Max(estimate[i], floor) / (v * v);
+            float w = _binWeight[i % _bins];
+            _inv1[i] = w / v;
+            _pInv2[i] = w * MathF.Max(estimate[i], floor) / (v * v);
         }
     }
 
@@ -283,7 +296,7 @@ internal sealed class MonteCarloEm
         for (int n = 0; n < frames; n++)
         {
             int o = n * _bins;
-            _target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
+            _target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _speech.AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _binWeight, floor, _scratch, _scratch2)
                          - LatentEnergy(_z.AsSpan(n * _latent, _latent), n);
         }
         for (int m = 0; m < steps; m++)
@@ -295,7 +308,7 @@ internal sealed class MonteCarloEm
                 int o = n * _bins;
                 var zp = _zProposal.AsSpan(n * _latent, _latent);
                 NoisySpeechMath.SpeechVariance(_decoded.AsSpan(o, _bins), _logMin, _logMax, logScale, _proposalRow);
-                float target = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _proposalRow, _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
+                float target = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _proposalRow, _gain[n], _noise.AsSpan(o, _bins), _binWeight, floor, _scratch, _scratch2)
                                - LatentEnergy(zp, n);
                 float logU = MathF.Log(MathF.Max(_rng.NextUniform(), 1e-30f));
                 if (logU < target - _target[n])
@@ -390,7 +403,7 @@ internal sealed class MonteCarloEm
             var s = speech.AsSpan(o, _bins);
             var lv = logVar.Slice(o, _bins);
             NoisySpeechMath.SpeechVariance(lv, _logMin, _logMax, logScale, s);
-            target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), s, _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2)
+            target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), s, _gain[n], _noise.AsSpan(o, _bins), _binWeight, floor, _scratch, _scratch2)
                         - LatentEnergy(z.AsSpan(n * _latent, _latent), n);
             // Upstream gradient, written over the log-variances (no longer needed).
             float g = _gain[n];
@@ -399,7 +412,7 @@ internal sealed class MonteCarloEm
                 bool clamped = lv[f] <= _logMin || lv[f] >= _logMax;
                 float gs = g * s[f];
                 float v = MathF.Max(gs + _noise[o + f], floor);
-                lv[f] = clamped ? 0f : gs * (p[o + f] - v) / (v * v);
+                lv[f] = clamped ? 0f : _binWeight[f] * gs * (p[o + f] - v) / (v * v);
             }
         }
         gradient.Backward(logVar, frames, grad.AsSpan(0, nl));
@@ -433,6 +446,7 @@ internal sealed class MonteCarloEm
                 var s = _kept[r].AsSpan(o, _bins);
                 NoisySpeechMath.TotalVariance(s, _gain[n], v, floor, _scratch);
                 TensorPrimitives.Reciprocal(_scratch, _scratch);
+                TensorPrimitives.Multiply(_scratch, _binWeight, _scratch); // dead bins take no part in the updates
                 TensorPrimitives.Add(inv1, _scratch, inv1);
                 TensorPrimitives.Multiply(_scratch, _scratch, _scratch2);
                 TensorPrimitives.Multiply(_scratch2, pn, _scratch2);
@@ -544,7 +558,7 @@ internal sealed class MonteCarloEm
         {
             int o = n * _bins;
             for (int r = 0; r < kept; r++)
-                total -= NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _kept[r].AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), floor, _scratch, _scratch2);
+                total -= NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _kept[r].AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), _binWeight, floor, _scratch, _scratch2);
         }
         return total / ((double)frames * kept * _bins);
     }

@@ -24,16 +24,16 @@ internal static class NoisySpeechMath
     }
 
     /// <summary>
-    /// ℓ = −Σ_f [log V_f + p_f / V_f] with V = max(g·S + v, floor); <paramref name="scratch"/> (and
-    /// <paramref name="scratch2"/>) are overwritten.
+    /// ℓ = −Σ_f w_f·[log V_f + p_f / V_f] with V = max(g·S + v, floor) and w the bin weights of <see cref="DeadBins"/>;
+    /// <paramref name="scratch"/> (and <paramref name="scratch2"/>) are overwritten.
     /// </summary>
     public static float LogLikelihood(ReadOnlySpan<float> power, ReadOnlySpan<float> speech, float gain, ReadOnlySpan<float> noise,
-        float floor, Span<float> scratch, Span<float> scratch2)
+        ReadOnlySpan<float> binWeight, float floor, Span<float> scratch, Span<float> scratch2)
     {
         TotalVariance(speech, gain, noise, floor, scratch);
         TensorPrimitives.Divide(power, scratch, scratch2);
         TensorPrimitives.Log(scratch, scratch);
-        return -(TensorPrimitives.Sum(scratch) + TensorPrimitives.Sum(scratch2));
+        return -(TensorPrimitives.Dot(scratch, binWeight) + TensorPrimitives.Dot(scratch2, binWeight));
     }
 
     /// <summary>

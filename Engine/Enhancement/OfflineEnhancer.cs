@@ -90,24 +90,14 @@ public sealed class OfflineEnhancer : IEnhancer
     {
         var spec = _stft.Analyze(signal);
         var mask = new float[spec.Real.Length];
-        float[]? streamed = null;
+        float[]? streamed = null, noise = null;
         if (passes != null)
         {
             streamed = em == null ? mask : new float[mask.Length];
-            passes.Compute(spec, streamed, cancellationToken);
+            if (em != null && _options.SeedNoiseFromStreamingPasses) noise = new float[mask.Length];
+            passes.Compute(spec, streamed, cancellationToken, noise);
         }
-        if (em != null)
-        {
-            var power = spec.Power();
-            float[]? noise = null;
-            if (streamed != null && _options.SeedNoiseFromStreamingPasses)
-            {
-                // What the passes did not keep, (1 − m)·p, is their estimate of the noise power.
-                noise = new float[power.Length];
-                for (int i = 0; i < noise.Length; i++) noise[i] = (1 - streamed[i]) * power[i];
-            }
-            em.Run(power, spec.Frames, scale, mask, cancellationToken, noise);
-        }
+        if (em != null) em.Run(spec.Power(), spec.Frames, scale, mask, cancellationToken, noise);
         if (streamed != null)
         {
             float a = _options.StreamingPassWeight;

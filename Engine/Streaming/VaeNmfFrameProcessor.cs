@@ -40,21 +40,6 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// </summary>
     private const float SilenceMeanSquare = 1e-12f;
 
-    /// <summary>
-    /// Bins whose long-term power lies this far below the mean over bins (−30 dB) carry no signal: the band above
-    /// a resampler's cut-off (live audio at 44.1/48 kHz brought to 16 kHz is empty above ~7.2 kHz), or a
-    /// telephone band. They are left out of the likelihood and the updates; otherwise the speech model, which predicts
-    /// energy there, is driven to g ≈ 0 and the mask falls to its floor everywhere.
-    /// </summary>
-    private const float DeadBinRatio = 1e-3f;
-
-    /// <summary>
-    /// Level given to dead bins in the encoder's input, relative to the mean power of the live ones (−40 dB, a
-    /// low but speech-like level): the encoder was trained on full-band speech, and near-zero power there lies
-    /// tens of standard deviations outside its input distribution, which throws its latent estimate off.
-    /// </summary>
-    private const float DeadBinEncoderLevel = 1e-4f;
-
     /// <summary>Time constant of the long-term spectrum that finds dead bins (seconds).</summary>
     private const float LongTermSeconds = 1f;
 
@@ -179,6 +164,12 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// <summary>The mask applied to the last frame written (after floor, smoothing, lookahead and bypass); for inspection and tests.</summary>
     public ReadOnlySpan<float> LastMask => _smoothed;
 
+    /// <summary>
+    /// The noise model's power per bin, (W·h), for the last analysed frame (the one the mask was computed for,
+    /// before the mask's lookahead delay); for the offline enhancer's noise seed and for tests.
+    /// </summary>
+    public ReadOnlySpan<float> LastNoiseVariance => _noise;
+
     public void Reset()
     {
         _frames = 0;
@@ -209,6 +200,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Array.Clear(_maskRing);
         Array.Clear(_reRing);
         Array.Clear(_imRing);
+        Array.Clear(_noise);
     }
 
     /// <summary>Consumes frame t and writes frame t − k (silence before k frames have been seen).</summary>
@@ -325,18 +317,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         float keep = MathF.Min(_activeFrames / (_activeFrames + 1f), _longTermDecay);
         TensorPrimitives.Multiply(_longTerm, keep, _longTerm);
         TensorPrimitives.MultiplyAdd(_power, 1 - keep, _longTerm, _longTerm);
-        float threshold = DeadBinRatio * TensorPrimitives.Sum(_longTerm) / _bins;
-        for (int f = 0; f < _bins; f++) _binWeight[f] = _longTerm[f] >= threshold ? 1f : 0f;
-    }
-
-    /// <summary>Raises dead bins of the encoder's input to <see cref="DeadBinEncoderLevel"/> times the mean live-bin power.</summary>
-    private void FillDeadBins(Span<float> power)
-    {
-        float live = TensorPrimitives.Sum(_binWeight);
-        if (live >= _bins) return;
-        float level = DeadBinEncoderLevel * TensorPrimitives.Dot(power, _binWeight) / MathF.Max(live, 1f);
-        for (int f = 0; f < _bins; f++)
-            if (_binWeight[f] == 0f) power[f] = MathF.Max(power[f], level);
+        DeadBins.Find(_longTerm, _binWeight);
     }
 
     private void EstimateMask(float scale, float logScale, float floor)
@@ -353,7 +334,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
                 _scaled[f] = scale * MathF.Max(_power[f] - subtract * _noise[f], MonteCarloEm.EncoderResidualFloor * _power[f]);
         }
         else TensorPrimitives.Multiply(_power, scale, _scaled);
-        FillDeadBins(_scaled);
+        DeadBins.FillForEncoder(_scaled, _binWeight);
         _model.Encode(_scaled, 1, _mu, _logVar);
         if (_encoderPriorWeight > 0) NoisySpeechMath.PriorPrecision(_logVar, _options.EncoderPriorInflation, _priorPrecision);
         (_hasPrevious ? _zPrevious : _mu).CopyTo(_zCandidates.AsSpan(0, _latent));
@@ -406,7 +387,14 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         // 4. Online W with exponential forgetting (after the seed frames).
         if (seeding)
         {
-            if (_activeFrames == _options.SeedFrames - 1) StartStatistics(_options.SeedFrames);
+            if (_activeFrames == _options.SeedFrames - 1)
+            {
+                StartStatistics(_options.SeedFrames);
+                // W, seeded from these very frames, explains all their power, so the gain was driven towards its lower
+                // bound, where nothing pulls it back: W would then absorb the speech that follows (measured: band-limited
+                // input that starts mid-utterance was attenuated by 20 dB throughout). The gain starts afresh.
+                _gain = 1f;
+            }
         }
         else
         {
