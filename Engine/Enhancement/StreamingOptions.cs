@@ -62,6 +62,13 @@ public sealed class StreamingOptions
     /// <summary>β of the parametric Wiener gain g·σ² / (g·σ² + β·v): 1 is the posterior-mean Wiener filter, larger removes more noise.</summary>
     public float NoiseOverestimation { get; set; } = 3f;
 
+    /// <summary>
+    /// The noise power the mask is computed with is at least this times the per-bin minimum-statistics noise floor
+    /// (Martin 2001; minimum over 2 s of the smoothed power, times 2); 0: the NMF noise model alone. Measured
+    /// (SI-SDRi dB, streaming, dev-test / tuneset): 0: 4.88 / 4.60; 0.5: 4.97 / 4.68; 1: 5.01 / 4.74; 2: 4.91 / 4.68.
+    /// </summary>
+    public float MinimumStatisticsFloorWeight { get; set; } = 1f;
+
     /// <summary>Maximum attenuation of the mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 20f;
 
@@ -101,6 +108,8 @@ public sealed class StreamingOptions
         if (EncoderPriorWeight is { } a && !(a >= 0 && a <= 1)) throw new ArgumentOutOfRangeException(nameof(EncoderPriorWeight), a, "Encoder prior weight must be in [0, 1].");
         if (!(EncoderPriorInflation > 0)) throw new ArgumentOutOfRangeException(nameof(EncoderPriorInflation), EncoderPriorInflation, "Encoder prior inflation must be positive.");
         if (!(NoiseOverestimation > 0)) throw new ArgumentOutOfRangeException(nameof(NoiseOverestimation), NoiseOverestimation, "Noise overestimation must be positive.");
+        if (!(MinimumStatisticsFloorWeight >= 0) || float.IsInfinity(MinimumStatisticsFloorWeight))
+            throw new ArgumentOutOfRangeException(nameof(MinimumStatisticsFloorWeight), MinimumStatisticsFloorWeight, "Minimum-statistics floor weight must be finite and ≥ 0.");
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(MaskTimeSmoothing >= 0 && MaskTimeSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(MaskTimeSmoothing), MaskTimeSmoothing, "Time smoothing must be in [0, 1).");
         if (!(MaskFrequencySmoothing >= 0 && MaskFrequencySmoothing <= 1)) throw new ArgumentOutOfRangeException(nameof(MaskFrequencySmoothing), MaskFrequencySmoothing, "Frequency smoothing must be in [0, 1].");

@@ -17,7 +17,8 @@ namespace RealtimeDenoise.Streaming;
 /// <item>online W from exponentially forgotten statistics A, B (cold start: W seeded from the first frames' mean spectrum;
 /// W seeded again from a minimum-statistics noise floor when that floor rises far above the level the model was
 /// learnt at, e.g. noise after a quiet lead-in);</item>
-/// <item>the Wiener gain averaged over the candidates, optionally blended decision-directed with the previous
+/// <item>the Wiener gain averaged over the candidates, its noise power at least the minimum-statistics floor
+/// (<see cref="StreamingOptions.MinimumStatisticsFloorWeight"/>), optionally blended decision-directed with the previous
 /// frame's output (<see cref="StreamingOptions.DecisionDirected"/>), floored, optionally smoothed, applied to the frame.</item>
 /// </list>
 /// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the
@@ -77,6 +78,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float[] _wt, _a, _b, _perturbation, _h, _noise, _inv1, _pInv2, _scratch, _scratch2, _seedSum;
     private readonly float[] _cleanPower; // |Ŝ|² of the last analysed frame, for the decision-directed SNR
     private readonly float[] _mask, _previousMask, _smoothed, _maskRing, _reRing, _imRing;
+    private readonly float[] _maskNoise; // noise power the mask is computed with: W·h, raised to the minimum-statistics floor
     private readonly float[] _floorPower, _floorMinima, _floorCurrent, _floorSpectrum; // minimum statistics per bin
     private readonly int _floorSubWindowFrames;
     private readonly float _modelFloorFollow;
@@ -146,6 +148,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _scratch2 = new float[_bins];
         _seedSum = new float[_bins];
         _mask = new float[_bins];
+        _maskNoise = new float[_bins];
         _cleanPower = new float[_bins];
         _smoothed = new float[_bins];
         _previousMask = new float[_bins];
@@ -165,10 +168,10 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     public ReadOnlySpan<float> LastMask => _smoothed;
 
     /// <summary>
-    /// The noise model's power per bin, (W·h), for the last analysed frame (the one the mask was computed for,
-    /// before the mask's lookahead delay); for the offline enhancer's noise seed and for tests.
+    /// The noise power per bin the last analysed frame's mask was computed with (W·h, raised to the minimum-statistics
+    /// floor), for the frame before the mask's lookahead delay; for the offline enhancer's noise seed and for tests.
     /// </summary>
-    public ReadOnlySpan<float> LastNoiseVariance => _noise;
+    public ReadOnlySpan<float> LastNoiseVariance => _maskNoise;
 
     public void Reset()
     {
@@ -200,7 +203,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Array.Clear(_maskRing);
         Array.Clear(_reRing);
         Array.Clear(_imRing);
-        Array.Clear(_noise);
+        Array.Clear(_maskNoise);
     }
 
     /// <summary>Consumes frame t and writes frame t − k (silence before k frames have been seen).</summary>
@@ -376,11 +379,12 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         WeighCandidates(floor);
 
         // 3. Wiener gain averaged over the candidates.
+        RaiseNoiseToFloor();
         _mask.AsSpan().Clear();
         for (int j = 0; j < _candidates; j++)
         {
             if (_weight[j] < 1e-6f) continue;
-            NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(j * _bins, _bins), _gain, _noise, _options.NoiseOverestimation, floor, _scratch, _mask, _weight[j]);
+            NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(j * _bins, _bins), _gain, _maskNoise, _options.NoiseOverestimation, floor, _scratch, _mask, _weight[j]);
         }
         if (_options.DecisionDirected > 0) ApplyDecisionDirected(floor);
 
@@ -423,6 +427,23 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         for (int j = 1; j < _candidates; j++) if (_weight[j] > _weight[best]) best = j;
         _zCandidates.AsSpan(best * _latent, _latent).CopyTo(_zPrevious);
         _hasPrevious = true;
+    }
+
+    /// <summary>
+    /// The mask's noise power: max(W·h, w·floor) with the minimum-statistics floor of <see cref="UpdateNoiseFloor"/>
+    /// (w = <see cref="StreamingOptions.MinimumStatisticsFloorWeight"/>). The online NMF forgets slowly and fits
+    /// h to the frame's power, speech included, so it can fall below the noise that is plainly there between words;
+    /// the floor, a per-bin minimum over 2 s, cannot. Only the mask uses it: the NMF updates stay the model's own.
+    /// </summary>
+    private void RaiseNoiseToFloor()
+    {
+        float weight = _options.MinimumStatisticsFloorWeight;
+        if (weight > 0 && _floorFrames > 0)
+        {
+            TensorPrimitives.Multiply(_floorSpectrum, weight, _maskNoise);
+            TensorPrimitives.Max(_maskNoise, _noise, _maskNoise);
+        }
+        else _noise.CopyTo(_maskNoise);
     }
 
     /// <summary>

@@ -236,6 +236,35 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void MinimumStatisticsFloor_RaisesTheMasksNoise_AndOnlyLowersTheMask()
+    {
+        // The floor enters the mask alone (the model's inference is unchanged), and the mask falls as its noise rises,
+        // through the decision-directed recursion too: so in every frame and bin the noise is at least, and the mask
+        // at most, what it is without the floor.
+        var x = Add(VoicedBursts(3 * SampleRate, 0.3f, seed: 29), WhiteNoise(3 * SampleRate, 0.05f, seed: 30));
+        VaeNmfFrameProcessor Processor(float weight) => new(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = weight });
+        var plain = Processor(0);
+        var floored = Processor(1);
+        var plainStft = new StreamingStft(new StftConfig(512, Hop, SampleRate), plain);
+        var flooredStft = new StreamingStft(new StftConfig(512, Hop, SampleRate), floored);
+        var y = new float[Hop];
+        int raised = 0;
+        for (int i = 0; i + Hop <= x.Length; i += Hop)
+        {
+            plainStft.Process(x.AsSpan(i, Hop), y);
+            flooredStft.Process(x.AsSpan(i, Hop), y);
+            for (int f = 0; f < 257; f++)
+            {
+                float n0 = plain.LastNoiseVariance[f], n1 = floored.LastNoiseVariance[f];
+                Assert.True(n1 >= n0 * (1 - 1e-6f), $"sample {i} bin {f}: noise {n1} with the floor vs {n0} without");
+                Assert.True(floored.LastMask[f] <= plain.LastMask[f] + 1e-6f, $"sample {i} bin {f}: mask {floored.LastMask[f]} with the floor vs {plain.LastMask[f]} without");
+                if (n1 > 1.5f * n0) raised++;
+            }
+        }
+        Assert.True(raised > 0, "the floor never raised the noise");
+    }
+
+    [Fact]
     public void BandLimitedInput_IsProcessedLikeTheFullBandOne()
     {
         // Live audio captured at 48 kHz and brought to 16 kHz is empty above the resampler's cut-off (~7.2 kHz).
@@ -361,5 +390,7 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MaskTimeSmoothing = 1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { DecisionDirected = 1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { DecisionDirected = -0.1f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = -1f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = float.NaN }));
     }
 }
