@@ -97,17 +97,20 @@ public sealed class OfflineOptions
     /// (<see cref="BidirectionalStreamingMask"/>): mask = m_EM^(1−a)·(m_fwd·m_bwd)^(a/2). 0: Monte-Carlo EM alone;
     /// 1: the streaming passes alone, about 3× faster than the EM. Measured with the default model (SI-SDRi dB
     /// dev-test / tuneset): EM alone 5.01 / 5.08; a = 0.5: 5.40 / 5.28; a = 0.67: 5.44 / 5.24; the linear blend
-    /// ½(m_EM + ½(m_fwd + m_bwd)) 5.31 / 5.18; the mean of the two passes' outputs alone 5.29 / 4.94.
+    /// ½(m_EM + ½(m_fwd + m_bwd)) 5.31 / 5.18; the mean of the two passes' outputs alone 5.29 / 4.94. With the EM's
+    /// noise seeded from the passes (<see cref="SeedNoiseFromStreamingPasses"/>): a = 0.2: 5.51 / 5.42; 0.35: 5.53 / 5.41;
+    /// 0.5: 5.51 / 5.37; 0.65: 5.47 / 5.30 (flat; 0.5 kept).
     /// </summary>
     public float StreamingPassWeight { get; set; } = 0.5f;
 
     /// <summary>
     /// With streaming passes (<see cref="StreamingPassWeight"/> in (0, 1)), the EM's noise model starts as an NMF fit
     /// of the passes' own noise power estimate, √(v_fwd·v_bwd) from their online noise models, instead of at the
-    /// quiet-frame floor. Measured with the default model (SI-SDRi dB, dev-test / tuneset, blend weight 0.5): off
-    /// 5.37 / 5.28, on 5.51 / 5.37 (STOI 0.771 → 0.769 on dev-test, 0.774 on tuneset both ways). Two other noise estimates measured higher but failed the stationary-noise tests
-    /// (white noise, full-band and band-limited: 13 dB → 5.5–6.8 dB): the power the passes removed, (1 − m)·p,
-    /// 5.64 / 5.46; the posterior noise power (1 − m)²·p + m·v, 5.61 / 5.48.
+    /// quiet-frame floor. Measured with the default model (SI-SDRi dB, dev-test / tuneset, blend weight 0.5, before
+    /// the passes' minimum-statistics floor): off 5.37 / 5.28, on 5.51 / 5.37 (STOI 0.771 → 0.769 on dev-test, 0.774
+    /// on tuneset both ways); with the floor, on: 5.62 / 5.51. Two other noise estimates measured higher but failed the
+    /// stationary-noise tests (white noise, full-band and band-limited: 13 dB → 5.5–6.8 dB): the power the passes
+    /// removed, (1 − m)·p, 5.64 / 5.46; the posterior noise power (1 − m)²·p + m·v, 5.61 / 5.48.
     /// </summary>
     public bool SeedNoiseFromStreamingPasses { get; set; } = true;
 

@@ -262,17 +262,18 @@ internal sealed class MonteCarloEm
     /// </summary>
     private const int NoiseFitIterations = 30;
 
-    /// <summary>_inv1 = 1/V and _pInv2 = e/V² with V = W·H (floored), e the estimate being fitted.</summary>
+    /// <summary>_inv1 = w/V and _pInv2 = w·e/V² with V = W·H (floored), e the estimate being fitted, w the dead-bin weights.</summary>
     private void InverseVariancesOfNoiseModel(ReadOnlySpan<float> estimate, int nf, float floor)
     {
         ComputeNoise(nf / _bins);
-        for (int i = 0; i < nf; i++)
-        {
-            float v = MathF.Max(_noise[i], floor);
-            float w = _binWeight[i % _bins];
-            _inv1[i] = w / v;
-            _pInv2[i] = w * MathF.Max(estimate[i], floor) / (v * v);
-        }
+        for (int o = 0; o < nf; o += _bins)
+            for (int f = 0; f < _bins; f++)
+            {
+                int i = o + f;
+                float v = MathF.Max(_noise[i], floor);
+                _inv1[i] = _binWeight[f] / v;
+                _pInv2[i] = _binWeight[f] * MathF.Max(estimate[i], floor) / (v * v);
+            }
     }
 
     private void ComputeNoise(int frames)

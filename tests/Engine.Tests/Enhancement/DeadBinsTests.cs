@@ -7,9 +7,8 @@ public class DeadBinsTests
     [Fact]
     public void Find_MarksBinsMoreThan30DbBelowTheMeanDead()
     {
-        // Mean over the 8 bins: (6·1 + 2·1e-5)/8 ≈ 0.75, threshold ≈ 7.5e-4: 1e-3 stays live, 1e-5 is dead.
-        float[] longTerm = [1, 1, 1, 1, 1, 1e-3f, 1e-5f, 1e-5f];
-        longTerm[4] = 1e-3f;
+        // Mean over the 8 bins ≈ 0.50, threshold ≈ 5.0e-4: 1e-3 (−27 dB) stays live, 1e-5 (−47 dB) is dead.
+        float[] longTerm = [1, 1, 1, 1, 1e-3f, 1e-3f, 1e-5f, 1e-5f];
         var weight = new float[longTerm.Length];
         DeadBins.Find(longTerm, weight);
         Assert.Equal([1f, 1f, 1f, 1f, 1f, 1f, 0f, 0f], weight);
