@@ -91,10 +91,9 @@ public class TrainedModelTests
         var noisy = Add(clean, noise);
         var y = Run(mode, noisy, package);
         double before = SiSdr(clean, noisy), after = SiSdr(clean, y);
-        // The noise-aware package is weaker on steady noise at moderate SNR (measured here offline: 4.99 → 7.54 dB;
-        // its README and the main README say so), so it is held to +2 dB rather than +3.
-        double required = package == "default" ? 3 : 2;
-        Assert.True(after >= before + required, $"{mode}, {package}: SI-SDR {before:F2} dB → {after:F2} dB");
+        // Measured: default 4.99 → 12.4 dB offline, 12.6 streaming; noise-aware 10.2 and 10.7 (7.2 and 8.1 while its
+        // encoder prior had weight 0.5).
+        Assert.True(after >= before + 3, $"{mode}, {package}: SI-SDR {before:F2} dB → {after:F2} dB");
     }
 
     /// <summary>
