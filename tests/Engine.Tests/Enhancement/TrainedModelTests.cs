@@ -105,8 +105,8 @@ public class TrainedModelTests
     /// Time-reversed, the sample starts differently (the offline enhancer runs the streaming processor backwards too):
     /// the streaming processor's speech gain used to collapse during its noise-seeding frames, before the empty band
     /// was found, and never recover; the output stayed 20 dB down throughout (4.9 dB against the input's 5.3 dB).
-    /// The offline passes (the backward one) fell into the same state mid-file: 7.1 dB for 5.3 dB in, before the
-    /// speech gain got its lower bound.
+    /// The offline passes (the backward one) fell into the same state mid-file: 7.1 dB for 5.3 dB in. The speech
+    /// gain's lower bound (VaeNmfFrameProcessor.MinSpeechGain) prevents both.
     /// </remarks>
     [Theory]
     [InlineData("offline", 44100, false), InlineData("streaming", 44100, false), InlineData("offline", 8000, false), InlineData("streaming", 8000, false),
