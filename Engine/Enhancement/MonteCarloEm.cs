@@ -452,17 +452,10 @@ internal sealed class MonteCarloEm
             {
                 var s = _kept[r].AsSpan(o, _bins);
                 NoisySpeechMath.TotalVariance(s, _gain[n], v, floor, _scratch);
-                TensorPrimitives.Reciprocal(_scratch, _scratch);
-                TensorPrimitives.Multiply(_scratch, _binWeight, _scratch); // dead bins take no part in the updates
-                TensorPrimitives.Add(inv1, _scratch, inv1);
-                TensorPrimitives.Multiply(_scratch, _scratch, _scratch2);
-                TensorPrimitives.Multiply(_scratch2, pn, _scratch2);
-                TensorPrimitives.Add(pInv2, _scratch2, pInv2);
-                if (forGain)
-                {
-                    num += TensorPrimitives.Dot(s, _scratch2);
-                    den += TensorPrimitives.Dot(s, _scratch);
-                }
+                var (sampleNum, sampleDen) = NoisySpeechMath.AccumulateInverseVariances(_scratch, forGain ? s : default, pn, _binWeight, 1f,
+                    inv1, pInv2, _scratch, _scratch2);
+                num += sampleNum;
+                den += sampleDen;
             }
             _gainNum[n] = num;
             _gainDen[n] = den;

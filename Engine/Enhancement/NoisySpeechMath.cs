@@ -25,15 +25,35 @@ internal static class NoisySpeechMath
 
     /// <summary>
     /// ℓ = −Σ_f w_f·[log V_f + p_f / V_f] with V = max(g·S + v, floor) and w the bin weights of <see cref="DeadBins"/>;
-    /// <paramref name="scratch"/> (and <paramref name="scratch2"/>) are overwritten.
+    /// V is left in <paramref name="total"/> (for <see cref="AccumulateInverseVariances"/>), <paramref name="scratch"/> is overwritten.
     /// </summary>
     public static float LogLikelihood(ReadOnlySpan<float> power, ReadOnlySpan<float> speech, float gain, ReadOnlySpan<float> noise,
-        ReadOnlySpan<float> binWeight, float floor, Span<float> scratch, Span<float> scratch2)
+        ReadOnlySpan<float> binWeight, float floor, Span<float> total, Span<float> scratch)
     {
-        TotalVariance(speech, gain, noise, floor, scratch);
-        TensorPrimitives.Divide(power, scratch, scratch2);
-        TensorPrimitives.Log(scratch, scratch);
-        return -(TensorPrimitives.Dot(scratch, binWeight) + TensorPrimitives.Dot(scratch2, binWeight));
+        TotalVariance(speech, gain, noise, floor, total);
+        TensorPrimitives.Log(total, scratch);
+        float logTerm = TensorPrimitives.Dot(scratch, binWeight);
+        TensorPrimitives.Divide(power, total, scratch);
+        return -(logTerm + TensorPrimitives.Dot(scratch, binWeight));
+    }
+
+    /// <summary>
+    /// The sums of the multiplicative NMF and gain updates for one frame and one speech sample of weight a:
+    /// adds a·w/V to <paramref name="inv1"/> and a·w·p/V² to <paramref name="pInv2"/> (w the <see cref="DeadBins"/>
+    /// weights: dead bins take no part in the updates) and, unless <paramref name="speech"/> is empty, returns the gain
+    /// update's numerator and denominator a·Σ S·w·p/V² and a·Σ S·w/V. The scratch spans are overwritten;
+    /// <paramref name="total"/> may be <paramref name="scratch"/> itself.
+    /// </summary>
+    public static (float Num, float Den) AccumulateInverseVariances(ReadOnlySpan<float> total, ReadOnlySpan<float> speech, ReadOnlySpan<float> power,
+        ReadOnlySpan<float> binWeight, float weight, Span<float> inv1, Span<float> pInv2, Span<float> scratch, Span<float> scratch2)
+    {
+        TensorPrimitives.Reciprocal(total, scratch);
+        TensorPrimitives.Multiply(scratch, binWeight, scratch);
+        TensorPrimitives.MultiplyAdd(scratch, weight, inv1, inv1);
+        TensorPrimitives.Multiply(scratch, scratch, scratch2);
+        TensorPrimitives.Multiply(scratch2, power, scratch2);
+        TensorPrimitives.MultiplyAdd(scratch2, weight, pInv2, pInv2);
+        return speech.IsEmpty ? default : (weight * TensorPrimitives.Dot(speech, scratch2), weight * TensorPrimitives.Dot(speech, scratch));
     }
 
     /// <summary>

@@ -537,12 +537,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         float maxTarget = float.NegativeInfinity;
         for (int j = 0; j < _candidates; j++)
         {
-            var s = _speech.AsSpan(j * _bins, _bins);
-            var v = _total.AsSpan(j * _bins, _bins);
-            NoisySpeechMath.TotalVariance(s, _gain, _noise, floor, v);
-            TensorPrimitives.Divide(_power, v, _scratch2);
-            TensorPrimitives.Log(v, _scratch);
-            float t = -(TensorPrimitives.Dot(_scratch, _binWeight) + TensorPrimitives.Dot(_scratch2, _binWeight))
+            float t = NoisySpeechMath.LogLikelihood(_power, _speech.AsSpan(j * _bins, _bins), _gain, _noise, _binWeight, floor, _total.AsSpan(j * _bins, _bins), _scratch)
                       - NoisySpeechMath.LatentEnergy(_zCandidates.AsSpan(j * _latent, _latent), _mu, _priorPrecision, _encoderPriorWeight);
             _target[j] = float.IsFinite(t) ? t : float.NegativeInfinity;
             if (_target[j] > maxTarget) maxTarget = _target[j];
@@ -561,15 +556,10 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             _weight[j] /= total;
             float wj = _weight[j];
             if (wj < 1e-6f) continue;
-            var s = _speech.AsSpan(j * _bins, _bins);
-            TensorPrimitives.Reciprocal(_total.AsSpan(j * _bins, _bins), _scratch);
-            TensorPrimitives.Multiply(_scratch, _binWeight, _scratch); // dead bins take no part in the updates
-            TensorPrimitives.MultiplyAdd(_scratch, wj, _inv1, _inv1);
-            TensorPrimitives.Multiply(_scratch, _scratch, _scratch2);
-            TensorPrimitives.Multiply(_scratch2, _power, _scratch2);
-            TensorPrimitives.MultiplyAdd(_scratch2, wj, _pInv2, _pInv2);
-            num += wj * TensorPrimitives.Dot(s, _scratch2);
-            den += wj * TensorPrimitives.Dot(s, _scratch);
+            var (candidateNum, candidateDen) = NoisySpeechMath.AccumulateInverseVariances(_total.AsSpan(j * _bins, _bins), _speech.AsSpan(j * _bins, _bins), _power,
+                _binWeight, wj, _inv1, _pInv2, _scratch, _scratch2);
+            num += candidateNum;
+            den += candidateDen;
         }
         return (num, den);
     }
