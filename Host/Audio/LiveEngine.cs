@@ -121,6 +121,7 @@ public sealed unsafe class LiveEngine : IDisposable
         if (_inStream != 0 || _outStream != 0) throw new InvalidOperationException("already started");
         _self = GCHandle.Alloc(this);
         WarmUpCallbacks();
+        WarmUpWorker();
         _out.WriteSilence((int)Math.Round(_targetInFlight)); // the buffering delay: constant from here on
         _worker = new Thread(WorkerLoop) { Name = "rtdenoise-worker", IsBackground = true, Priority = ThreadPriority.Highest };
         _worker.Start();
@@ -284,13 +285,55 @@ public sealed unsafe class LiveEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the worker's chain on synthetic blocks before the streams open, then resets it. Otherwise the
+    /// first real blocks run freshly compiled, unoptimised code (and tiered recompilation competes for the
+    /// cores): on a loaded 2-core machine the worker then fell a second behind the devices just as
+    /// start-up ended (ring under-runs). Three rounds with pauses in between, because the runtime promotes
+    /// hot methods only after a quiet spell of about 100 ms and compiles them on a background thread.
+    /// </summary>
+    private void WarmUpWorker()
+    {
+        var buffers = new WorkerBuffers(_o.WorkerBlock, _toModel, _fromModel);
+        var random = new Random(12345);
+        for (int round = 0; round < 3; round++)
+        {
+            for (int b = 0; b < 40; b++)
+            {
+                for (int i = 0; i < buffers.In.Length; i++) buffers.In[i] = 0.05f * (random.NextSingle() - 0.5f);
+                ProcessBlock(buffers);
+            }
+            Thread.Sleep(150);
+        }
+        _processor.Reset();
+        _toModel.Reset();
+        _fromModel.Reset();
+    }
+
+    /// <summary>The worker's preallocated blocks: device input, processor in/out, device output.</summary>
+    private sealed class WorkerBuffers(int block, IRateConverter toModel, IRateConverter fromModel)
+    {
+        public readonly float[] In = new float[block];
+        public readonly float[] ModelIn = new float[toModel.MaxOutput(block)];
+        public readonly float[] ModelOut = new float[toModel.MaxOutput(block)];
+        public readonly float[] DeviceOut = new float[fromModel.MaxOutput(toModel.MaxOutput(block))];
+    }
+
+    /// <summary>Device rate → processor → device rate, sanitised; returns the output block.</summary>
+    private Span<float> ProcessBlock(WorkerBuffers b)
+    {
+        int m = _toModel.Process(b.In, b.ModelIn);
+        _processor.Process(b.ModelIn.AsSpan(0, m), b.ModelOut.AsSpan(0, m));
+        int d = _fromModel.Process(b.ModelOut.AsSpan(0, m), b.DeviceOut);
+        var produced = b.DeviceOut.AsSpan(0, d);
+        SampleGuard.Sanitize(produced);
+        return produced;
+    }
+
     private void WorkerLoop()
     {
         int block = _o.WorkerBlock;
-        var inBlock = new float[block];
-        var modelIn = new float[_toModel.MaxOutput(block)];
-        var modelOut = new float[modelIn.Length];
-        var deviceOut = new float[_fromModel.MaxOutput(modelIn.Length)];
+        var buffers = new WorkerBuffers(block, _toModel, _fromModel);
         double blockSeconds = block / (double)_o.InputRate;
         var window = new double[32];
         int windowCount = 0;
@@ -300,22 +343,24 @@ public sealed unsafe class LiveEngine : IDisposable
             while (!_stopWorker)
             {
                 if (_in.Count < block) { Thread.Sleep(1); continue; }
-                _in.Read(inBlock);
+                _in.Read(buffers.In);
                 long t0 = Stopwatch.GetTimestamp();
                 if (_processor.Bypass != _bypass) _processor.Bypass = _bypass;
-                int m = _toModel.Process(inBlock, modelIn);
-                _processor.Process(modelIn.AsSpan(0, m), modelOut.AsSpan(0, m));
-                int d = _fromModel.Process(modelOut.AsSpan(0, m), deviceOut);
-                var produced = deviceOut.AsSpan(0, d);
-                SampleGuard.Sanitize(produced);
+                var produced = ProcessBlock(buffers);
                 double load = Stopwatch.GetElapsedTime(t0).TotalSeconds / blockSeconds;
                 Volatile.Write(ref _workerLoad, _workerLoad == 0 ? load : 0.98 * _workerLoad + 0.02 * load);
 
                 _out.Write(produced);
-                _recordIn?.Write(inBlock);
+                _recordIn?.Write(buffers.In);
                 _recordOut?.Write(produced);
-                // Start-up (streams filling their buffers, first callbacks) lasts until half a second of input went through.
-                if (!_primed && (_processedFrames += block) >= _o.InputRate / 2) _primed = true;
+                // Start-up (streams filling their buffers, first callbacks) lasts until half a second of input
+                // went through and the worker has caught up with capture (or, at the latest, three seconds).
+                if (!_primed)
+                {
+                    _processedFrames += block;
+                    bool caughtUp = _in.Count < 2 * block;
+                    if (_processedFrames >= _o.InputRate / 2 && (caughtUp || _processedFrames >= 3 * _o.InputRate)) _primed = true;
+                }
 
                 KeepDelayConstant(window, ref windowCount, ref missingPaid, ref droppedPaid);
             }
