@@ -292,7 +292,7 @@ public sealed unsafe class LiveEngine : IDisposable
     /// start-up ended (ring under-runs). Three rounds with pauses in between, because the runtime promotes
     /// hot methods only after a quiet spell of about 100 ms and compiles them on a background thread.
     /// </summary>
-    private void WarmUpWorker()
+    internal void WarmUpWorker()
     {
         var buffers = new WorkerBuffers(_o.WorkerBlock, _toModel, _fromModel);
         var random = new Random(12345);

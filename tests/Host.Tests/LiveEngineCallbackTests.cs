@@ -1,5 +1,8 @@
 using RealtimeDenoise.Host.Audio;
+using RealtimeDenoise.Enhancement;
 using RealtimeDenoise.Host.Pipeline;
+using RealtimeDenoise.Models;
+using RealtimeDenoise.Streaming;
 
 namespace RealtimeDenoise.Host.Tests;
 
@@ -46,5 +49,36 @@ public unsafe class LiveEngineCallbackTests
         Assert.All(output, v => Assert.Equal(0f, v));
         Assert.Equal(2, engine.Callbacks);
         Assert.Equal(480, engine.FramesIn);
+    }
+
+    /// <summary>
+    /// The worker warm-up (run before the streams open, so the first real blocks are not slowed by the JIT) runs the
+    /// real chain and must then leave it exactly as new: the live output after it equals a fresh chain's, bit for bit.
+    /// </summary>
+    [Fact]
+    public void WorkerWarmUp_LeavesTheProcessorAndConvertersAsNew()
+    {
+        using var model = ModelPackage.Load(null);
+        using var warmed = Denoiser.CreateStreaming(model);
+        using var fresh = Denoiser.CreateStreaming(model);
+        var dev = new AudioDevice(0, "test", 0, "none", 1, 1, 48000, 0.01, 0.01, true, true);
+        var options = new LiveEngineOptions(dev, dev, 48000, 48000, 480, 0.02, 480, 960, TimeSpan.FromSeconds(1));
+        IRateConverter toModel = RateConverters.Create(48000, 16000), fromModel = RateConverters.Create(16000, 48000);
+        using (var engine = new LiveEngine(options, warmed, toModel, fromModel)) engine.WarmUpWorker();
+
+        var input = TestAudio.Signal(48000, 48000);
+        float[] Chain(IStreamProcessor processor, IRateConverter down, IRateConverter up)
+        {
+            var atModel = new float[down.MaxOutput(input.Length)];
+            int m = down.Process(input, atModel);
+            var processed = new float[m];
+            processor.Process(atModel.AsSpan(0, m), processed);
+            var output = new float[up.MaxOutput(m)];
+            return output[..up.Process(processed, output)];
+        }
+        var expected = Chain(fresh, RateConverters.Create(48000, 16000), RateConverters.Create(16000, 48000));
+        var actual = Chain(warmed, toModel, fromModel);
+        Assert.True(expected.Max(MathF.Abs) > 1e-3f, "the chain should pass the test signal");
+        Assert.Equal(expected, actual);
     }
 }
