@@ -121,10 +121,14 @@ public sealed unsafe class LiveEngine : IDisposable
         if (_inStream != 0 || _outStream != 0) throw new InvalidOperationException("already started");
         _self = GCHandle.Alloc(this);
         WarmUpCallbacks();
-        WarmUpWorker();
+        try { WarmUpWorker(); }
+        catch (Exception e) { WorkerError = e; } // reported as a processing failure, like one while running
         _out.WriteSilence((int)Math.Round(_targetInFlight)); // the buffering delay: constant from here on
-        _worker = new Thread(WorkerLoop) { Name = "rtdenoise-worker", IsBackground = true, Priority = ThreadPriority.Highest };
-        _worker.Start();
+        if (WorkerError is null)
+        {
+            _worker = new Thread(WorkerLoop) { Name = "rtdenoise-worker", IsBackground = true, Priority = ThreadPriority.Highest };
+            _worker.Start();
+        }
 
         var open = Task.Run(OpenAndStart);
         if (!open.Wait(_o.StartTimeout))
