@@ -1,5 +1,5 @@
-using RealtimeDenoise.Host.Audio;
 using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Host.Audio;
 using RealtimeDenoise.Host.Pipeline;
 using RealtimeDenoise.Models;
 using RealtimeDenoise.Streaming;
