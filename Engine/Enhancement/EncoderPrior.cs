@@ -14,8 +14,13 @@ namespace RealtimeDenoise.Enhancement;
 /// </summary>
 public static class EncoderPrior
 {
-    /// <summary>Weight used for models with a noise-aware encoder (measured, see above).</summary>
+    /// <summary>Weight measured best for models with a noise-aware encoder (see above); the same as every other model's.</summary>
     public const float NoiseAwareWeight = 0f;
 
-    public static float DefaultWeight(ModelCard card) => card.Training?.NoiseAwareEncoder is not null ? NoiseAwareWeight : 0f;
+    /// <summary>The weight for <paramref name="card"/>'s model: 0 for every model today, noise-aware ones included.</summary>
+    public static float DefaultWeight(ModelCard card)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        return NoiseAwareWeight;
+    }
 }
