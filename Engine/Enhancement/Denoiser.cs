@@ -89,6 +89,14 @@ public sealed class OfflineOptions
     /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 30f;
 
+    /// <summary>
+    /// Exponent a of <see cref="MaskSharpening"/> applied to the final mask (after the blend, before the floor); 1: none.
+    /// Measured with the default model (SI-SDRi dB dev-test / tuneset; STOI dev-test): 1: 5.63 / 5.52 (0.771); 1.2: 5.74 /
+    /// 5.62; 1.3: 5.76 / 5.63 (0.768); 1.4: 5.75 / 5.64; 1.6: 5.73 / 5.62 (0.766). Clean speech in (the 24 dev-test clean
+    /// files) improves with it: 26.3 → 26.9 dB on average, worst file 17.6 → 18.1.
+    /// </summary>
+    public float MaskSharpness { get; set; } = 1.3f;
+
     /// <summary>Half-width (frames) of the non-causal triangular smoothing of the mask over time; 0: none.</summary>
     public int MaskSmoothingFrames { get; set; } = 4;
 
@@ -144,6 +152,7 @@ public sealed class OfflineOptions
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(StreamingPassWeight >= 0 && StreamingPassWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(StreamingPassWeight), StreamingPassWeight, "Streaming pass weight must be in [0, 1].");
         if (StreamingPasses is { LookaheadFrames: not 0 } passes) throw new ArgumentOutOfRangeException(nameof(StreamingPasses), passes.LookaheadFrames, "The offline streaming passes take no lookahead.");
+        if (!(MaskSharpness > 0) || float.IsInfinity(MaskSharpness)) throw new ArgumentOutOfRangeException(nameof(MaskSharpness), MaskSharpness, "Mask sharpness must be finite and positive.");
         if (MaskSmoothingFrames < 0 || MaskSmoothingFrames > 16) throw new ArgumentOutOfRangeException(nameof(MaskSmoothingFrames), MaskSmoothingFrames, "Mask smoothing must be 0–16 frames.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");
     }

@@ -7,7 +7,8 @@ namespace RealtimeDenoise.Enhancement;
 
 /// <summary>
 /// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3): per segment, the Monte-Carlo EM mask
-/// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>).
+/// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>),
+/// then sharpened (<see cref="OfflineOptions.MaskSharpness"/>) and floored.
 /// The signal is cleaned of non-finite samples, its active level measured once, and processed in segments of at most
 /// <see cref="OfflineOptions.SegmentSeconds"/> with a linear crossfade over the overlaps, so memory
 /// stays bounded for long inputs. Output has the input's length and alignment. Not thread-safe.
@@ -108,7 +109,12 @@ public sealed class OfflineEnhancer : IEnhancer
                 TensorPrimitives.Pow(streamed, a, streamed);
                 TensorPrimitives.Multiply(mask, streamed, mask);
             }
-            // The offline gain floor is the user's: it bounds the blend, whatever the streaming passes' own floor.
+        }
+        if (streamed != null || _options.MaskSharpness != 1f)
+        {
+            var scratch = streamed != null && !ReferenceEquals(streamed, mask) ? streamed : new float[mask.Length];
+            MaskSharpening.Apply(mask, _options.MaskSharpness, scratch);
+            // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
             TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
         }
         for (int i = 0; i < mask.Length; i++)

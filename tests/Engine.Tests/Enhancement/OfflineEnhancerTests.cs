@@ -180,6 +180,23 @@ public class OfflineEnhancerTests
     }
 
     [Fact]
+    public void Sharpening_StopsAtTheGainFloor()
+    {
+        // Exponent 6 sends the low gains of noise far below a −20 dB floor (0.1 → 2e−6); the floor must still hold,
+        // so noise alone keeps about 1 % of its energy, and a plain Wiener mask (exponent 1) keeps more.
+        var x = WhiteNoise(2 * SampleRate, 0.05f, seed: 3);
+        var steep = Light();
+        steep.MaskSharpness = 6f;
+        steep.MaxAttenuationDb = 20f;
+        var plain = Light();
+        plain.MaskSharpness = 1f;
+        plain.MaxAttenuationDb = 20f;
+        double input = Energy(x), sharpened = Energy(Run(x, steep)), wiener = Energy(Run(x, plain));
+        Assert.True(sharpened >= 0.5 * 0.01 * input, $"output/input energy {sharpened / input:E2} is below the −20 dB floor");
+        Assert.True(sharpened < wiener, $"sharpening did not lower the noise: {sharpened / input:E2} vs {wiener / input:E2}");
+    }
+
+    [Fact]
     public void Options_AreValidated()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { MaskSmoothingFrames = -1 }));
