@@ -99,20 +99,18 @@ public sealed class OfflineEnhancer : IEnhancer
             passes.Compute(spec, streamed, cancellationToken, noise);
         }
         if (em != null) em.Run(spec.Power(), spec.Frames, scale, mask, cancellationToken, noise);
-        if (streamed != null)
+        if (em != null && streamed != null)
         {
+            // Geometric blend m_EM^(1−a)·m_s^a; both masks are floored above 0.
             float a = _options.StreamingPassWeight;
-            if (em != null)
-            {
-                // Geometric blend m_EM^(1−a)·m_s^a; both masks are floored above 0.
-                TensorPrimitives.Pow(mask, 1 - a, mask);
-                TensorPrimitives.Pow(streamed, a, streamed);
-                TensorPrimitives.Multiply(mask, streamed, mask);
-            }
+            TensorPrimitives.Pow(mask, 1 - a, mask);
+            TensorPrimitives.Pow(streamed, a, streamed);
+            TensorPrimitives.Multiply(mask, streamed, mask);
         }
         if (streamed != null || _options.MaskSharpness != 1f)
         {
-            var scratch = streamed != null && !ReferenceEquals(streamed, mask) ? streamed : new float[mask.Length];
+            // After the blend the passes' buffer is free; with the passes alone it is the mask itself.
+            var scratch = em != null && streamed != null ? streamed : new float[mask.Length];
             MaskSharpening.Apply(mask, _options.MaskSharpness, scratch);
             // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
             TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
