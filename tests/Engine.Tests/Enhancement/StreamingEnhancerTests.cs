@@ -152,8 +152,10 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
     /// An idle microphone (dither, a quiet room) before the talker starts: 2 s of white hiss at −90 dBFS, then speech
     /// at −26 dBFS in high-pass noise at 5 dB SNR. The noise model learnt on the hiss kept the hiss's flat shape (its
     /// statistics weight the quiet frames 10⁶ times more): measured from 2 s after the onset, SI-SDRi was 7.9 dB
-    /// against 13.5 dB without the lead-in. The noise-floor watch re-seeds W once the 2 s floor has risen, so from
-    /// 2 s after the onset the improvement must be within 1 dB of the one without the quiet lead-in.
+    /// against 13.5 dB without the lead-in. The noise-floor watch re-seeds W once the floor (a 3 s minimum, updated every
+    /// 0.37 s) has risen, so from 3.5 s after the onset the improvement must be within 1 dB of the one without the quiet
+    /// lead-in (measured 0.4 dB apart; from 3 s, 1.3 dB: the re-seed comes about a second later than with the 2 s floor
+    /// of before, which passed this from 2 s).
     /// </summary>
     [Fact]
     public void QuietHissLeadIn_ThenNoisySpeech_DenoisesLikeWithoutTheLeadIn()
@@ -179,11 +181,11 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         var plain = Enhance(noisy);
         var withLead = Enhance(Concat(hiss, noisy)).AsSpan(lead).ToArray();
 
-        var measured = new Range(2 * SampleRate, clean.Length); // from 2 s after the onset
+        var measured = new Range(7 * SampleRate / 2, clean.Length); // from 3.5 s after the onset
         double before = SiSdr(clean.AsSpan(measured), noisy.AsSpan(measured));
         double improvementPlain = SiSdr(clean.AsSpan(measured), plain.AsSpan(measured)) - before;
         double improvementLead = SiSdr(clean.AsSpan(measured), withLead.AsSpan(measured)) - before;
-        log.WriteLine($"SI-SDRi from 2 s after the onset: {improvementPlain:F2} dB without lead-in, {improvementLead:F2} dB after 2 s of −90 dBFS hiss");
+        log.WriteLine($"SI-SDRi from 3.5 s after the onset: {improvementPlain:F2} dB without lead-in, {improvementLead:F2} dB after 2 s of −90 dBFS hiss");
         Assert.True(AllFinite(withLead));
         Assert.True(improvementPlain > 3, $"SI-SDRi without lead-in only {improvementPlain:F2} dB");
         Assert.True(improvementLead > improvementPlain - 1,

@@ -81,6 +81,21 @@ public class TrainedModelTests
         Assert.True(sdr >= 20, $"{mode}, {package}: SI-SDR of the output against the clean input is {sdr:F1} dB");
     }
 
+    /// <summary>
+    /// The clean sample played backwards: its longest stretch of talk without a pause now comes first, before the noise
+    /// floor has seen any pause (as in the offline enhancer's backward pass, or a live stream that opens mid-sentence).
+    /// With a 2 s minimum-statistics window the floor rose to the speech: 12.1 dB streaming, 18.7 offline.
+    /// </summary>
+    [Theory]
+    [InlineData("offline")]
+    [InlineData("streaming")]
+    public void CleanSpeech_WithoutAPauseFromTheStart_PassesAlmostUnchanged(string mode)
+    {
+        var reversed = CleanSample.Value.Reverse().ToArray();
+        double sdr = SiSdr(reversed, Run(mode, reversed));
+        Assert.True(sdr >= 20, $"{mode}: SI-SDR of the output against the clean input is {sdr:F1} dB");
+    }
+
     [Theory]
     [MemberData(nameof(Modes))]
     public void NoisySpeech_Improves(string mode, string package)
