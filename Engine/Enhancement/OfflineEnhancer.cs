@@ -18,6 +18,7 @@ public sealed class OfflineEnhancer : IEnhancer
     private readonly IVarianceModel _model;
     private readonly OfflineOptions _options;
     private readonly Stft _stft;
+    private readonly TransientSuppressor? _transients;
 
     public OfflineEnhancer(IVarianceModel model, OfflineOptions? options = null)
     {
@@ -31,6 +32,7 @@ public sealed class OfflineEnhancer : IEnhancer
         if (config.Bins != model.Bins)
             throw new ArgumentException($"Model card says n_fft {card.FftSize} ({config.Bins} bins) but the model has {model.Bins} bins.", nameof(model));
         _stft = new Stft(config);
+        if (_options.TransientLimitDb is { } limit) _transients = new TransientSuppressor(config, limit);
     }
 
     public int SampleRate => _model.Card.SampleRate;
@@ -98,7 +100,8 @@ public sealed class OfflineEnhancer : IEnhancer
             if (em != null && _options.SeedNoiseFromStreamingPasses) noise = new float[mask.Length];
             passes.Compute(spec, streamed, cancellationToken, noise);
         }
-        if (em != null) em.Run(spec.Power(), spec.Frames, scale, mask, cancellationToken, noise);
+        var power = em != null || _transients != null ? spec.Power() : null;
+        if (em != null) em.Run(power, spec.Frames, scale, mask, cancellationToken, noise);
         if (em != null && streamed != null)
         {
             // Geometric blend m_EM^(1−a)·m_s^a; both masks are floored above 0.
@@ -107,14 +110,16 @@ public sealed class OfflineEnhancer : IEnhancer
             TensorPrimitives.Pow(streamed, a, streamed);
             TensorPrimitives.Multiply(mask, streamed, mask);
         }
-        if (streamed != null || _options.MaskSharpness != 1f)
+        if (_options.MaskSharpness != 1f)
         {
             // After the blend the passes' buffer is free; with the passes alone it is the mask itself.
             var scratch = em != null && streamed != null ? streamed : new float[mask.Length];
             MaskSharpening.Apply(mask, _options.MaskSharpness, scratch);
-            // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
-            TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
         }
+        _transients?.Apply(power, spec.Frames, mask);
+        // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
+        if (streamed != null || _options.MaskSharpness != 1f || _transients != null)
+            TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
         for (int i = 0; i < mask.Length; i++)
         {
             spec.Real[i] *= mask[i];

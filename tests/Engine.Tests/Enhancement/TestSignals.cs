@@ -38,6 +38,17 @@ internal static class TestSignals
         return x;
     }
 
+    /// <summary>Key-strike-like events: 3 ms of decaying white noise every <paramref name="period"/> samples.</summary>
+    public static float[] Clicks(int samples, int period, float peak, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[samples];
+        for (int start = period / 2; start < samples; start += period)
+            for (int i = 0; i < 48 && start + i < samples; i++)
+                x[start + i] = (float)(peak * Math.Exp(-i / 12.0) * (2 * rng.NextDouble() - 1));
+        return x;
+    }
+
     public static float[] Square(int samples, double frequency, float amplitude)
     {
         var x = new float[samples];
