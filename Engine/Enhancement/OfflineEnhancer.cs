@@ -100,7 +100,15 @@ public sealed class OfflineEnhancer : IEnhancer
             if (em != null && _options.SeedNoiseFromStreamingPasses) noise = new float[mask.Length];
             passes.Compute(spec, streamed, cancellationToken, noise);
         }
-        var power = em != null || _transients != null ? spec.Power() : null;
+        float[]? power = em != null || _transients != null ? spec.Power() : null, transientGain = null;
+        if (_transients != null)
+        {
+            transientGain = new float[mask.Length];
+            _transients.ComputeGain(power, spec.Frames, transientGain);
+            // What the suppressor will remove is noise: the EM's noise model starts with it, so the EM learns the clicks too.
+            if (noise != null)
+                for (int i = 0; i < noise.Length; i++) noise[i] += power![i] * (1 - transientGain[i] * transientGain[i]);
+        }
         if (em != null) em.Run(power, spec.Frames, scale, mask, cancellationToken, noise);
         if (em != null && streamed != null)
         {
@@ -116,9 +124,9 @@ public sealed class OfflineEnhancer : IEnhancer
             var scratch = em != null && streamed != null ? streamed : new float[mask.Length];
             MaskSharpening.Apply(mask, _options.MaskSharpness, scratch);
         }
-        _transients?.Apply(power, spec.Frames, mask);
+        if (transientGain != null) TensorPrimitives.Multiply(mask, transientGain, mask);
         // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
-        if (streamed != null || _options.MaskSharpness != 1f || _transients != null)
+        if (streamed != null || _options.MaskSharpness != 1f || transientGain != null)
             TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
         for (int i = 0; i < mask.Length; i++)
         {

@@ -38,13 +38,13 @@ public sealed class TransientSuppressor
     }
 
     /// <summary>
-    /// Multiplies <paramref name="mask"/> (frames × bins, frame-major) by the transient gain computed from
-    /// <paramref name="power"/> = |X|² of the same frames. Frames beyond either end count as copies of the end frames.
+    /// Writes the transient gain (frames × bins, frame-major, in [0, 1]) for <paramref name="power"/> = |X|² of those
+    /// frames into <paramref name="gain"/>. Frames beyond either end count as copies of the end frames.
     /// </summary>
-    public void Apply(ReadOnlySpan<float> power, int frames, Span<float> mask)
+    public void ComputeGain(ReadOnlySpan<float> power, int frames, Span<float> gain)
     {
         int nf = frames * _bins;
-        if (power.Length < nf || mask.Length < nf) throw new ArgumentException($"Need {nf} values of power and mask for {frames} frames.");
+        if (power.Length < nf || gain.Length < nf) throw new ArgumentException($"Need {nf} values of power and gain for {frames} frames.");
         if (_band.Length < nf) _band = new float[nf];
         var band = _band.AsSpan(0, nf);
         for (int n = 0; n < frames; n++) AverageOverBand(power.Slice(n * _bins, _bins), band.Slice(n * _bins, _bins));
@@ -55,12 +55,13 @@ public sealed class TransientSuppressor
             for (int n = 0; n < frames; n++)
             {
                 float p = band[n * _bins + f];
+                gain[n * _bins + f] = 1f;
                 if (!(p > 0)) continue; // digital silence: nothing to suppress
                 for (int d = -_halfWindow; d <= _halfWindow; d++)
                     window[d + _halfWindow] = band[Math.Clamp(n + d, 0, frames - 1) * _bins + f];
                 window.Sort();
                 float allowed = _limit * window[_halfWindow];
-                if (p > allowed) mask[n * _bins + f] *= allowed / p;
+                if (p > allowed) gain[n * _bins + f] = allowed / p;
             }
         }
     }

@@ -13,8 +13,8 @@ public class TransientSuppressorTests
     private static float[] Gain(float[] power, float limitDb)
     {
         int frames = power.Length / Config.Bins;
-        var gain = Enumerable.Repeat(1f, power.Length).ToArray();
-        new TransientSuppressor(Config, limitDb).Apply(power, frames, gain);
+        var gain = new float[power.Length];
+        new TransientSuppressor(Config, limitDb).ComputeGain(power, frames, gain);
         return gain;
     }
 
