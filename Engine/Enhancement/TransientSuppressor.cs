@@ -9,8 +9,8 @@ namespace RealtimeDenoise.Enhancement;
 /// (measured on dev-test typewriter frames without speech: mask 0.95–0.99). Here each bin's power is averaged over
 /// ±<see cref="BandHz"/> (a harmonic gliding across bins is then not an event) and compared with its own median over
 /// ±<see cref="WindowSeconds"/>; where it lies above limit·median the amplitude gain is limit·median / power, so a band
-/// L dB above the limit comes out L dB below it. Sound that lasts longer than about the half-window (held speech,
-/// steady noise) keeps gain 1. It needs the frames after each frame, so it serves whole buffers (the offline
+/// L dB above the limit comes out L dB below it. Sound held over most of the window (vowels, steady noise) keeps
+/// gain 1. It needs the frames after each frame, so it serves whole buffers (the offline
 /// enhancer), not the stream without lookahead, where a speech onset cannot be told from a click.
 /// Buffers grow to the largest spectrogram seen and are reused. Not thread-safe.
 /// </summary>
