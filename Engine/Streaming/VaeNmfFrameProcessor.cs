@@ -22,7 +22,8 @@ namespace RealtimeDenoise.Streaming;
 /// frame's output (<see cref="StreamingOptions.DecisionDirected"/>), floored, optionally smoothed, applied to the frame.</item>
 /// </list>
 /// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the
-/// masks of the 2k+1 frames around it. All buffers are allocated in the constructor; the per-frame cost is constant
+/// masks of the 2k+1 frames around it; from k = 4 (the half-window of the <see cref="TransientSuppressor"/>) on, that
+/// mask is also multiplied by the suppressor's gain (<see cref="StreamingOptions.TransientLimitDb"/>). All buffers are allocated in the constructor; the per-frame cost is constant
 /// and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as <see cref="IVarianceModel"/> promises).
 /// Frames of digital silence (below −120 dBFS) are not analysed: they leave every state untouched.
 /// </summary>
@@ -104,6 +105,10 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private int _floorSlot, _floorCount, _floorFrames;
     private float _modelFloorDb;
 
+    private readonly TransientSuppressor? _transients; // with lookahead ≥ its half-window only
+    private readonly float[] _transientGains = []; // gains of frames t − k … t − h, rows by frame number
+    private readonly int _transientRows;
+
     private long _frames, _activeFrames;
     private bool _hasPrevious;
     private float _gain, _levelEnvelopeDb, _bypassMix;
@@ -174,11 +179,24 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _maskRing = new float[_ringFrames * _bins];
         _reRing = new float[(_lookahead + 1) * _bins];
         _imRing = new float[(_lookahead + 1) * _bins];
+        if (_options.TransientLimitDb is { } limit)
+        {
+            var suppressor = new TransientSuppressor(new StftConfig(card.FftSize, card.HopSize, card.SampleRate), limit);
+            if (_lookahead >= suppressor.HalfWindowFrames)
+            {
+                _transients = suppressor;
+                _transientRows = _lookahead - suppressor.HalfWindowFrames + 1;
+                _transientGains = new float[_transientRows * _bins];
+            }
+        }
         Reset();
     }
 
     /// <summary>Frames of lookahead k: the frame written by <see cref="ProcessFrame"/> is the one analysed k calls earlier.</summary>
     public int LookaheadFrames => _lookahead;
+
+    /// <summary>Whether the <see cref="TransientSuppressor"/> runs: a limit is set and the lookahead covers its half-window.</summary>
+    public bool SuppressesTransients => _transients != null;
 
     /// <summary>When set, the mask fades to 1 over <see cref="StreamingOptions.BypassFadeFrames"/> frames (and back when cleared).</summary>
     public bool Bypass { get; set; }
@@ -223,6 +241,8 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Array.Clear(_reRing);
         Array.Clear(_imRing);
         Array.Clear(_maskNoise);
+        _transients?.Reset();
+        Array.Fill(_transientGains, 1f);
     }
 
     /// <summary>Consumes frame t and writes frame t − k (silence before k frames have been seen).</summary>
@@ -233,6 +253,8 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         inImag[.._bins].CopyTo(_imRing.AsSpan(slot * _bins, _bins));
         TensorPrimitives.Multiply(inReal[.._bins], inReal[.._bins], _power);
         TensorPrimitives.MultiplyAdd(inImag[.._bins], inImag[.._bins], _power, _power);
+        // Every frame, silent or not, so that the gains stay aligned with the frame numbers.
+        _transients?.Push(_power, TransientGain(_frames - _transients.HalfWindowFrames));
 
         if (FrameMeanSquare() >= SilenceMeanSquare)
         {
@@ -494,6 +516,10 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             NoisySpeechMath.SpeechVariance(_decoded.AsSpan(j * _bins, _bins), _logMin, _logMax, logScale, _speech.AsSpan(j * _bins, _bins));
     }
 
+    /// <summary>The transient gain row of frame <paramref name="frame"/> (one of the last k − h + 1 frames).</summary>
+    private Span<float> TransientGain(long frame) =>
+        _transientGains.AsSpan((int)(((frame % _transientRows) + _transientRows) % _transientRows) * _bins, _bins);
+
     private void SeedNoise()
     {
         TensorPrimitives.Add(_seedSum, _power, _seedSum);
@@ -617,6 +643,12 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             for (int i = 0; i < available; i++)
                 TensorPrimitives.Add(_smoothed, _maskRing.AsSpan((int)((_activeFrames - i) % _ringFrames) * _bins, _bins), _smoothed);
             TensorPrimitives.Multiply(_smoothed, 1f / available, _smoothed);
+        }
+
+        if (_transients != null)
+        {
+            TensorPrimitives.Multiply(_smoothed, TransientGain(_frames - _lookahead), _smoothed);
+            TensorPrimitives.Max(_smoothed, _minGain, _smoothed);
         }
 
         float target = Bypass ? 1f : 0f;

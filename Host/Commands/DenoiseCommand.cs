@@ -29,7 +29,7 @@ public sealed class DenoiseCommand : ICommand
         "  --jobs N              files processed in parallel (default 1; memory stays bounded per job)\n" +
         "  --overwrite           replace existing outputs (default: skip them)\n" +
         "  --passthrough         no model: a pass-through processor at 16 kHz (checks formats, alignment, speed)\n" +
-        ModelChoice.Help;
+        StreamingChoice.Help + ModelChoice.Help;
 
     /// <summary>Test seams: processors with known behaviour instead of the model.</summary>
     internal static Func<IStreamProcessor>? StreamingOverride { get; set; }
@@ -47,6 +47,7 @@ public sealed class DenoiseCommand : ICommand
         double segment = args.Double("--segment", 10, 2, 3600);
         bool overwrite = args.Flag("--overwrite");
         bool passthrough = args.Flag("--passthrough");
+        var streaming = StreamingChoice.Parse(args);
         var model = ModelChoice.Parse(args);
         args.ThrowOnUnknown();
         var inputs = args.Positionals;
@@ -100,7 +101,7 @@ public sealed class DenoiseCommand : ICommand
                     try
                     {
                         var settings = new DenoiseSettings(mode,
-                            streamingOverride ?? (() => Denoiser.CreateStreaming(m!)),
+                            streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming)),
                             offlineOverride ?? (() => Denoiser.CreateOffline(m!)),
                             modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment);
                         string? dir = Path.GetDirectoryName(job.Output);

@@ -2,6 +2,7 @@ using System.Globalization;
 using RealtimeDenoise.Enhancement;
 using RealtimeDenoise.Host.Cli;
 using RealtimeDenoise.Host.Eval;
+using RealtimeDenoise.Host.Pipeline;
 using RealtimeDenoise.Models;
 using RealtimeDenoise.Streaming;
 
@@ -10,7 +11,7 @@ namespace RealtimeDenoise.Host.Commands;
 public enum EvalMode { Offline, Streaming }
 
 /// <summary>What the enhancer factories receive from the command line.</summary>
-public sealed record EvalSettings(EvalMode Mode, string? ModelDirectory, InferenceBackend Backend, string? OrtLibraryPath = null);
+public sealed record EvalSettings(EvalMode Mode, string? ModelDirectory, InferenceBackend Backend, string? OrtLibraryPath = null, StreamingOptions? Streaming = null);
 
 public sealed class EvalCommand : ICommand
 {
@@ -37,7 +38,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "Score the enhancer on a list of noisy/clean pairs (SI-SDR, SI-SDRi, segSNR, STOI, real-time factor)";
     public string Usage =>
         "usage: rtdenoise eval --list LIST.csv [--mode offline|streaming] [--out results.csv|results.json]\n" +
-        "                      [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
+        "                      [--lookahead N] [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
         "Enhances every noisy file of LIST.csv (columns id,clean,noisy,noise_name,snr_db,speaker; paths relative to\n" +
         "the list, e.g. ../shared/data/dev-test/list.csv) and scores it against the clean file: SI-SDR and its\n" +
         "improvement over the noisy input, segmental SNR (32 ms frames, clamped to [-10, 35] dB), STOI (Taal 2011)\n" +
@@ -46,6 +47,7 @@ public sealed class EvalCommand : ICommand
         "Prints one line per file and a table of means overall, per input SNR and per noise type.\n\n" +
         "  --list FILE      evaluation list (required)\n" +
         "  --mode MODE      offline (whole file, default) or streaming (the live processor, 128-sample blocks)\n" +
+        "  --lookahead N    streaming: frames of lookahead, 0–8 (default 0; from 4 on, clicks are suppressed too)\n" +
         "  --out FILE       per-file results as CSV, or settings + group means + per-file results as JSON\n" +
         "  --model DIR      model package folder (default: the embedded model)\n" +
         "  --backend NAME   managed (default) or onnx\n" +
@@ -66,13 +68,14 @@ public sealed class EvalCommand : ICommand
         string? ortLib = args.Option("--ort-lib");
         int jobs = args.Int("--jobs", 1, 1, 256);
         string? saveDir = args.Option("--save-dir");
+        var streaming = StreamingChoice.Parse(args);
         args.ThrowOnUnknown();
         if (args.Positionals.Count > 0) throw new UsageException($"Unexpected argument '{args.Positionals[0]}'. See --help.");
         if (outPath is not null && Path.GetExtension(outPath).ToLowerInvariant() is not (".csv" or ".json"))
             throw new UsageException($"--out {outPath}: the file name must end in .csv or .json.");
 
         var items = EvalList.Read(list); // missing/bad list: IOException/InvalidDataException → exit 3 with the message
-        var settings = new EvalSettings(mode, model, backend, ortLib);
+        var settings = new EvalSettings(mode, model, backend, ortLib, streaming);
         Func<IEnhancer> factory = mode == EvalMode.Offline
             ? () => _createOffline(settings)
             : () => new StreamingAsWholeBuffer(_createStreaming(settings));
@@ -97,6 +100,7 @@ public sealed class EvalCommand : ICommand
             {
                 ["list"] = Path.GetFullPath(list), ["mode"] = mode.ToString().ToLowerInvariant(), ["model"] = model ?? "(embedded)",
                 ["backend"] = backend.ToString().ToLowerInvariant(), ["jobs"] = jobs.ToString(CultureInfo.InvariantCulture),
+                ["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture),
             };
             EvalReportWriter.Write(outPath, results, groups, meta);
             Out.WriteLine($"per-file results: {outPath}");
@@ -130,7 +134,7 @@ public sealed class EvalCommand : ICommand
     private static IStreamProcessor CreateModelStreaming(EvalSettings s)
     {
         var model = ModelPackage.Load(s.ModelDirectory, new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath));
-        try { return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model)); }
+        try { return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model, s.Streaming)); }
         catch { model.Dispose(); throw; }
     }
 }

@@ -39,9 +39,9 @@ public sealed class EnhancerUnavailableException(string message) : InvalidOperat
 /// <summary>Builds enhancers; the hosts go through it so tests can substitute a processor with known behaviour.</summary>
 public static class EnhancerFactory
 {
-    public static IStreamProcessor CreateStreaming(ModelChoice model)
+    public static IStreamProcessor CreateStreaming(ModelChoice model, StreamingOptions? options = null)
     {
-        return Denoiser.CreateStreaming(model.Load());
+        return Denoiser.CreateStreaming(model.Load(), options);
     }
 
     public static IEnhancer CreateOffline(ModelChoice model)

@@ -47,6 +47,7 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
     [Theory]
     [InlineData(0)]
     [InlineData(3)]
+    [InlineData(5)] // with the transient suppressor
     public void BypassFromTheStart_IsTheInputDelayedByTheLatency(int lookahead)
     {
         using var processor = Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { LookaheadFrames = lookahead });
@@ -370,7 +371,7 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         IVarianceModel model = kind == "shape"
             ? new SpectralShapeModel()
             : new ManagedVarianceModel(TestModels.Random(257, 16, [64], [64], Activation.Tanh, seed: 3), new ModelCard { LatentDim = 16 });
-        using var processor = Denoiser.CreateStreaming(model, new StreamingOptions { LookaheadFrames = 2, MaskTimeSmoothing = 0.3f, MaskFrequencySmoothing = 0.5f });
+        using var processor = Denoiser.CreateStreaming(model, new StreamingOptions { LookaheadFrames = 5, MaskTimeSmoothing = 0.3f, MaskFrequencySmoothing = 0.5f });
         var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 19), WhiteNoise(SampleRate, 0.05f, seed: 20));
         var y = new float[x.Length];
         processor.Process(x.AsSpan(0, 4 * Hop), y.AsSpan(0, 4 * Hop)); // first calls may size buffers
@@ -394,5 +395,33 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { DecisionDirected = -0.1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = -1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = float.NaN }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { TransientLimitDb = -1f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { TransientLimitDb = float.NaN }));
+    }
+
+    /// <summary>
+    /// Clicks over steady noise: with 4 frames of lookahead (the suppressor's half-window) they are suppressed; with 3 the
+    /// suppressor is off, and the output is the one without it, bit for bit. A 40 dB gain floor keeps the floor out of the
+    /// measurement (measured: 22.9 dB lower; 5.5 with the default 20 dB floor).
+    /// </summary>
+    [Fact]
+    public void Lookahead_OfTheHalfWindow_SuppressesClicks()
+    {
+        int samples = 3 * SampleRate, period = SampleRate / 4;
+        var x = Add(WhiteNoise(samples, 0.002f, seed: 21), Clicks(samples, period, 0.5f, seed: 22));
+        float[] Output(int lookahead, float? limitDb) => Run(x, new StreamingOptions { LookaheadFrames = lookahead, TransientLimitDb = limitDb, MaxAttenuationDb = 40 });
+
+        Assert.Equal(Output(3, null), Output(3, 8f));
+        float[] with = Output(4, 8f), without = Output(4, null);
+        double clicksWith = 0, clicksWithout = 0;
+        for (int start = period / 2; start < samples; start += period)
+            for (int i = Math.Max(0, start - 160); i < Math.Min(samples, start + 480); i++)
+            {
+                clicksWith += with[i] * with[i];
+                clicksWithout += without[i] * without[i];
+            }
+        double reductionDb = 10 * Math.Log10(clicksWithout / clicksWith);
+        log.WriteLine($"clicks: {reductionDb:F1} dB lower with the suppressor");
+        Assert.True(reductionDb > 15, $"clicks only {reductionDb:F1} dB lower with the suppressor");
     }
 }

@@ -64,6 +64,29 @@ public class TransientSuppressorTests
     }
 
     [Fact]
+    public void OnlineForm_MatchesTheWholeBuffer_UpToTheLastHalfWindow()
+    {
+        var x = Add(VoicedBursts(2 * SampleRate, 0.3f, seed: 8), Add(WhiteNoise(2 * SampleRate, 0.005f, seed: 9), Clicks(2 * SampleRate, 2000, 0.4f, seed: 10)));
+        var power = Power(x);
+        int bins = Config.Bins, frames = power.Length / bins;
+        var whole = Gain(power, 8f);
+        var suppressor = new TransientSuppressor(Config, 8f);
+        int h = suppressor.HalfWindowFrames;
+        var online = new float[bins];
+        for (int round = 0; round < 2; round++) // the second round after Reset must repeat the first
+        {
+            suppressor.Reset();
+            for (int t = 0; t < frames; t++)
+            {
+                suppressor.Push(power.AsSpan(t * bins, bins), online);
+                if (t < h) { Assert.All(online, g => Assert.Equal(1f, g)); continue; }
+                Assert.Equal(whole.AsSpan((t - h) * bins, bins).ToArray(), online);
+            }
+        }
+        Assert.Contains(whole, g => g < 0.5f);
+    }
+
+    [Fact]
     public void ClicksInSteadyNoise_AreAttenuated_AndTheNoiseBetweenThemIsNot()
     {
         int samples = 3 * SampleRate, period = SampleRate / 4;
