@@ -166,6 +166,30 @@ public class DenoiseCommandTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData("9"), InlineData("-1"), InlineData("x")]
+    public void LookaheadOutOfRange_IsAUsageError_AndWritesNothing(string value)
+    {
+        string dir = TestAudio.TempDir("lookahead");
+        try
+        {
+            string input = Path.Combine(dir, "a.wav"), output = Path.Combine(dir, "b.wav");
+            TestAudio.WriteWav(input, WaveFormat.Pcm16(16000, 1), 1600);
+            var (code, err) = Run(CancellationToken.None, input, "-o", output, "--mode", "streaming", "--lookahead", value);
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains("--lookahead", err);
+            Assert.False(File.Exists(output));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Lookahead_ReachesTheStreamingOptions()
+    {
+        Assert.Equal(0, StreamingChoice.Parse(new CommandLineArgs([])).LookaheadFrames);
+        Assert.Equal(4, StreamingChoice.Parse(new CommandLineArgs(["--lookahead", "4"])).LookaheadFrames);
+    }
+
     [Fact]
     public void Help_ListsEveryCommand_WithoutPlaceholders()
     {
