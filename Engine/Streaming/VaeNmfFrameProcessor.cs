@@ -23,8 +23,8 @@ namespace RealtimeDenoise.Streaming;
 /// </list>
 /// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the
 /// masks of the 2k+1 frames around it; from k = 4 (the half-window of the <see cref="TransientSuppressor"/>) on, that
-/// mask is also multiplied by the suppressor's gain (<see cref="StreamingOptions.TransientLimitDb"/>). All buffers are allocated in the constructor; the per-frame cost is constant
-/// and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as <see cref="IVarianceModel"/> promises).
+/// mask is also multiplied by the suppressor's gain (<see cref="StreamingOptions.TransientLimitDb"/>). All buffers are
+/// allocated in the constructor; the per-frame cost is constant and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as <see cref="IVarianceModel"/> promises).
 /// Frames of digital silence (below −120 dBFS) are not analysed: they leave every state untouched.
 /// </summary>
 public sealed class VaeNmfFrameProcessor : ISpectralProcessor

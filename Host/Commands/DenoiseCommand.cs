@@ -50,6 +50,7 @@ public sealed class DenoiseCommand : ICommand
         var streaming = StreamingChoice.Parse(args);
         var model = ModelChoice.Parse(args);
         args.ThrowOnUnknown();
+        StreamingChoice.RequireStreaming(streaming, mode == EnhanceMode.Streaming);
         var inputs = args.Positionals;
         if (inputs.Count == 0) throw new UsageException("give at least one input file or folder.");
         if (output is null) throw new UsageException("-o OUT is required.");

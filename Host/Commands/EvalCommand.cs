@@ -70,6 +70,7 @@ public sealed class EvalCommand : ICommand
         string? saveDir = args.Option("--save-dir");
         var streaming = StreamingChoice.Parse(args);
         args.ThrowOnUnknown();
+        StreamingChoice.RequireStreaming(streaming, mode == EvalMode.Streaming);
         if (args.Positionals.Count > 0) throw new UsageException($"Unexpected argument '{args.Positionals[0]}'. See --help.");
         if (outPath is not null && Path.GetExtension(outPath).ToLowerInvariant() is not (".csv" or ".json"))
             throw new UsageException($"--out {outPath}: the file name must end in .csv or .json.");
@@ -100,8 +101,8 @@ public sealed class EvalCommand : ICommand
             {
                 ["list"] = Path.GetFullPath(list), ["mode"] = mode.ToString().ToLowerInvariant(), ["model"] = model ?? "(embedded)",
                 ["backend"] = backend.ToString().ToLowerInvariant(), ["jobs"] = jobs.ToString(CultureInfo.InvariantCulture),
-                ["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture),
             };
+            if (mode == EvalMode.Streaming) meta["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture);
             EvalReportWriter.Write(outPath, results, groups, meta);
             Out.WriteLine($"per-file results: {outPath}");
         }

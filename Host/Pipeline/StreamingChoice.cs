@@ -11,4 +11,11 @@ public static class StreamingChoice
         "                        (8 ms with the default model); from 4 on, key strikes and clicks are suppressed too\n";
 
     public static StreamingOptions Parse(CommandLineArgs args) => new() { LookaheadFrames = args.Int("--lookahead", 0, 0, 8) };
+
+    /// <summary>--lookahead belongs to the streaming mode; given with the offline one it would be silently ignored.</summary>
+    public static void RequireStreaming(StreamingOptions options, bool streamingMode)
+    {
+        if (options.LookaheadFrames != 0 && !streamingMode)
+            throw new UsageException("--lookahead applies to --mode streaming (the offline mode sees the whole file and suppresses clicks anyway).");
+    }
 }

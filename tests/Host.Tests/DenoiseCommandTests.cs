@@ -167,17 +167,18 @@ public class DenoiseCommandTests
     }
 
     [Theory]
-    [InlineData("9"), InlineData("-1"), InlineData("x")]
-    public void LookaheadOutOfRange_IsAUsageError_AndWritesNothing(string value)
+    [InlineData("streaming", "9", "--lookahead"), InlineData("streaming", "-1", "--lookahead"), InlineData("streaming", "x", "--lookahead"),
+     InlineData("offline", "4", "--mode streaming")]
+    public void BadLookahead_IsAUsageError_AndWritesNothing(string mode, string value, string expectedInMessage)
     {
         string dir = TestAudio.TempDir("lookahead");
         try
         {
             string input = Path.Combine(dir, "a.wav"), output = Path.Combine(dir, "b.wav");
             TestAudio.WriteWav(input, WaveFormat.Pcm16(16000, 1), 1600);
-            var (code, err) = Run(CancellationToken.None, input, "-o", output, "--mode", "streaming", "--lookahead", value);
+            var (code, err) = Run(CancellationToken.None, input, "-o", output, "--mode", mode, "--lookahead", value);
             Assert.Equal(ExitCodes.Usage, code);
-            Assert.Contains("--lookahead", err);
+            Assert.Contains(expectedInMessage, err);
             Assert.False(File.Exists(output));
         }
         finally { Directory.Delete(dir, true); }
