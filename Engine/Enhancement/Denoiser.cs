@@ -166,7 +166,7 @@ public sealed class OfflineOptions
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(StreamingPassWeight >= 0 && StreamingPassWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(StreamingPassWeight), StreamingPassWeight, "Streaming pass weight must be in [0, 1].");
         if (StreamingPasses is { LookaheadFrames: not 0 } passes) throw new ArgumentOutOfRangeException(nameof(StreamingPasses), passes.LookaheadFrames, "The offline streaming passes take no lookahead.");
-        if (TransientLimitDb is { } limit && (!(limit >= 0) || float.IsInfinity(limit))) throw new ArgumentOutOfRangeException(nameof(TransientLimitDb), limit, "Transient limit must be finite and ≥ 0 dB, or null for none.");
+        if (TransientLimitDb is { } limit) TransientSuppressor.ValidateLimit(limit, nameof(TransientLimitDb));
         if (!(MaskSharpness > 0) || float.IsInfinity(MaskSharpness)) throw new ArgumentOutOfRangeException(nameof(MaskSharpness), MaskSharpness, "Mask sharpness must be finite and positive.");
         if (MaskSmoothingFrames < 0 || MaskSmoothingFrames > 16) throw new ArgumentOutOfRangeException(nameof(MaskSmoothingFrames), MaskSmoothingFrames, "Mask smoothing must be 0–16 frames.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");

@@ -127,8 +127,7 @@ public sealed class OfflineEnhancer : IEnhancer
         }
         if (transientGain != null) TensorPrimitives.Multiply(mask, transientGain, mask);
         // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
-        if (streamed != null || _options.MaskSharpness != 1f || transientGain != null)
-            TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
+        TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
         for (int i = 0; i < mask.Length; i++)
         {
             spec.Real[i] *= mask[i];

@@ -33,13 +33,20 @@ public sealed class TransientSuppressor
     /// <param name="limitDb">How far (dB of power) a band may rise above its median before it is attenuated.</param>
     public TransientSuppressor(StftConfig config, float limitDb)
     {
-        if (!(limitDb >= 0) || float.IsInfinity(limitDb)) throw new ArgumentOutOfRangeException(nameof(limitDb), limitDb, "Transient limit must be finite and ≥ 0 dB.");
+        ValidateLimit(limitDb, nameof(limitDb));
         _bins = config.Bins;
         _halfBand = (int)MathF.Round(BandHz * config.FftSize / config.SampleRate);
         _halfWindow = Math.Max(1, (int)MathF.Round(WindowSeconds * config.SampleRate / config.HopSize));
         _windowFrames = 2 * _halfWindow + 1;
         _limit = MathF.Pow(10f, limitDb / 10f);
         _ring = new float[_windowFrames * _bins];
+    }
+
+    /// <summary>Throws unless <paramref name="limitDb"/> is a finite limit ≥ 0 dB; the options' checks call it too.</summary>
+    internal static void ValidateLimit(float limitDb, string paramName)
+    {
+        if (!(limitDb >= 0) || float.IsInfinity(limitDb))
+            throw new ArgumentOutOfRangeException(paramName, limitDb, "Transient limit must be finite and ≥ 0 dB (null for none in the options).");
     }
 
     /// <summary>h, the median window's half-width in frames: the online form's gains come h frames late.</summary>

@@ -24,7 +24,8 @@ namespace RealtimeDenoise.Streaming;
 /// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the
 /// masks of the 2k+1 frames around it; from k = 4 (the half-window of the <see cref="TransientSuppressor"/>) on, that
 /// mask is also multiplied by the suppressor's gain (<see cref="StreamingOptions.TransientLimitDb"/>). All buffers are
-/// allocated in the constructor; the per-frame cost is constant and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as <see cref="IVarianceModel"/> promises).
+/// allocated in the constructor; the per-frame cost is constant and <see cref="ProcessFrame"/> does not allocate
+/// (provided the model does not, as <see cref="IVarianceModel"/> promises).
 /// Frames of digital silence (below −120 dBFS) are not analysed: they leave every state untouched.
 /// </summary>
 public sealed class VaeNmfFrameProcessor : ISpectralProcessor
@@ -467,7 +468,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// The mask's noise power: max(W·h, w·floor) with the minimum-statistics floor of <see cref="UpdateNoiseFloor"/>
     /// (w = <see cref="StreamingOptions.MinimumStatisticsFloorWeight"/>). The online NMF forgets slowly and fits
     /// h to the frame's power, speech included, so it can fall below the noise that is plainly there between words;
-    /// the floor, a per-bin minimum over 2 s, cannot. Only the mask uses it: the NMF updates stay the model's own.
+    /// the floor, a per-bin minimum over <see cref="FloorWindowSeconds"/>, cannot. Only the mask uses it: the NMF updates stay the model's own.
     /// </summary>
     private void RaiseNoiseToFloor()
     {
