@@ -399,6 +399,51 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { TransientLimitDb = float.NaN }));
     }
 
+    /// <summary>Masks of every frame, driving the frame processor directly.</summary>
+    private static float[][] FrameMasks(Spectrogram spec, StreamingOptions options)
+    {
+        var processor = new VaeNmfFrameProcessor(new SpectralShapeModel(), options);
+        var re = new float[spec.Bins];
+        var im = new float[spec.Bins];
+        var masks = new float[spec.Frames][];
+        for (int n = 0; n < spec.Frames; n++)
+        {
+            processor.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), re, im);
+            masks[n] = processor.LastMask.ToArray();
+        }
+        return masks;
+    }
+
+    /// <summary>
+    /// With lookahead k the mask written with frame t is the plain mean of the unsmoothed masks of frames t − k − h … t − k + h
+    /// (h = min(k, 2); those before the first frame left out), and the recursive time smoothing is not applied on top.
+    /// Reference: the same processor without lookahead and without smoothing. k = 3 keeps the transient suppressor off.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Lookahead_AveragesTheMasksCentredOnTheFrameWritten(int k)
+    {
+        var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 23), WhiteNoise(SampleRate, 0.03f, seed: 24));
+        var spec = new Stft(new StftConfig(512, Hop, SampleRate)).Analyze(x);
+        var plain = FrameMasks(spec, new StreamingOptions { MaskTimeSmoothing = 0 });
+        var ahead = FrameMasks(spec, new StreamingOptions { LookaheadFrames = k, MaskTimeSmoothing = 0.5f });
+        int h = Math.Min(k, 2);
+        for (int t = 0; t < spec.Frames; t++)
+        {
+            int from = Math.Max(0, t - k - h), to = Math.Min(t, t - k + h);
+            if (to < from) continue; // the frame written is from before the stream began
+            for (int f = 0; f < spec.Bins; f++)
+            {
+                double expected = 0;
+                for (int n = from; n <= to; n++) expected += plain[n][f];
+                expected /= to - from + 1;
+                Assert.True(Math.Abs(ahead[t][f] - expected) < 1e-5, $"frame {t} bin {f}: {ahead[t][f]} vs {expected}");
+            }
+        }
+        Assert.Contains(plain, m => m.Min() < 0.5f); // the masks vary, so the average is a real test
+    }
+
     /// <summary>
     /// Clicks over steady noise: with 4 frames of lookahead (the suppressor's half-window) they are suppressed; with 3 the
     /// suppressor is off, and the output is the one without it, bit for bit. A 40 dB gain floor keeps the floor out of the
