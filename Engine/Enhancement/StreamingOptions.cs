@@ -44,9 +44,10 @@ public sealed class StreamingOptions
     /// Limit (dB) of the <see cref="TransientSuppressor"/> (key strikes, clicks) for streams with enough lookahead: it
     /// works when <see cref="LookaheadFrames"/> is at least its half-window (4 frames, 32 ms, at hop 128 and 16 kHz) and
     /// is off with less, since without the frames after it a click cannot be told from a speech onset; null: off.
-    /// Measured at lookahead 4 with the 9-frame mask average of the time (SI-SDRi dB, dev-test / the 48-pair tuning set;
-    /// the 24 dev-test clean files as input, mean / worst SI-SDR): off 4.98 / 4.67, 25.4 / 19.4; 8 dB 5.48 / 4.93
-    /// (typewriter 3.9 → 8.1), 24.5 / 19.2. With today's ±2-frame average: 5.77 / 5.16, 27.0 / 20.3.
+    /// Measured at lookahead 4 with the earlier 9-frame mask average (SI-SDRi dB, dev-test / the 48-pair tuning set; the
+    /// 24 dev-test clean files as input, mean / worst SI-SDR): off 4.98 / 4.67, 25.4 / 19.4; 8 dB 5.48 / 4.93 (typewriter
+    /// 3.9 → 8.1), 24.5 / 19.2. With the ±2-frame average: 8 dB 5.77 / 5.16, 27.0 / 20.3; 7 dB 5.84 / 5.19, 26.5 / 20.2;
+    /// 6 dB 5.90 / 5.22, 25.8 / 20.1 (too close to the 20 dB that clean speech must keep, and 8 dB is the offline limit).
     /// </summary>
     public float? TransientLimitDb { get; set; } = 8f;
 

@@ -21,11 +21,12 @@ namespace RealtimeDenoise.Streaming;
 /// (<see cref="StreamingOptions.MinimumStatisticsFloorWeight"/>), optionally blended decision-directed with the previous
 /// frame's output (<see cref="StreamingOptions.DecisionDirected"/>), floored, optionally smoothed, applied to the frame.</item>
 /// </list>
-/// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the
-/// masks of the frames up to ±2 around it (instead of the recursive smoothing); from k = 4 (the half-window of the <see cref="TransientSuppressor"/>) on, that
-/// mask is also multiplied by the suppressor's gain (<see cref="StreamingOptions.TransientLimitDb"/>). All buffers are
-/// allocated in the constructor; the per-frame cost is constant and <see cref="ProcessFrame"/> does not allocate
-/// (provided the model does not, as <see cref="IVarianceModel"/> promises).
+/// With lookahead k the frame written is the one analysed k frames earlier, and its mask is the mean of the masks of
+/// the frames up to ±2 around it (instead of the recursive smoothing); from k = 4 (the half-window of the
+/// <see cref="TransientSuppressor"/>) on, that mask is also multiplied by the suppressor's gain
+/// (<see cref="StreamingOptions.TransientLimitDb"/>). All buffers are allocated in the constructor; the per-frame cost
+/// is constant and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as
+/// <see cref="IVarianceModel"/> promises).
 /// Frames of digital silence (below −120 dBFS) are not analysed: they leave every state untouched.
 /// </summary>
 public sealed class VaeNmfFrameProcessor : ISpectralProcessor
