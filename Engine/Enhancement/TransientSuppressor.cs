@@ -87,12 +87,13 @@ public sealed class TransientSuppressor
         long centre = t - _halfWindow;
         if (centre < 0) { outGain.Fill(1f); return; }
         Span<float> window = stackalloc float[_windowFrames];
-        int centreRow = (int)(centre % _windowFrames);
+        Span<int> rowStart = stackalloc int[_windowFrames]; // ring offset of frame t − d (frame 0 for those before it)
+        for (int d = 0; d < _windowFrames; d++) rowStart[d] = (int)(Math.Max(0, t - d) % _windowFrames) * _bins;
+        int centreStart = (int)(centre % _windowFrames) * _bins;
         for (int f = 0; f < _bins; f++)
         {
-            for (int d = 0; d < _windowFrames; d++)
-                window[d] = _ring[(int)(Math.Max(0, t - d) % _windowFrames) * _bins + f];
-            outGain[f] = Gain(_ring[centreRow * _bins + f], window);
+            for (int d = 0; d < _windowFrames; d++) window[d] = _ring[rowStart[d] + f];
+            outGain[f] = Gain(_ring[centreStart + f], window);
         }
     }
 
