@@ -12,7 +12,7 @@ namespace RealtimeDenoise.Enhancement;
 /// L dB above the limit comes out L dB below it. Sound held over most of the window (vowels, steady noise) keeps
 /// gain 1. It needs the frames after each frame: whole buffers (<see cref="ComputeGain"/>, the offline enhancer) or a
 /// stream with at least <see cref="HalfWindowFrames"/> frames of lookahead (<see cref="Push"/>); without lookahead a
-/// speech onset cannot be told from a click.
+/// speech onset cannot be told from a click at this frame rate (such streams use <see cref="Streaming.ClickSuppressor"/>).
 /// Buffers are reused (the whole-buffer one grows to the largest spectrogram seen). Not thread-safe.
 /// </summary>
 public sealed class TransientSuppressor

@@ -31,10 +31,10 @@ public class TrainedModelTests
         return Denoiser.CreateOffline(model, options).Enhance(x);
     }
 
-    private static float[] Streaming(float[] x, string package)
+    private static float[] Streaming(float[] x, string package, StreamingOptions? options = null)
     {
         using var model = Load(package);
-        using var processor = Denoiser.CreateStreaming(model);
+        using var processor = Denoiser.CreateStreaming(model, options);
         int latency = processor.LatencySamples;
         var input = new float[x.Length + latency];
         x.CopyTo(input, 0);
@@ -111,6 +111,15 @@ public class TrainedModelTests
         Assert.True(after >= before + 3, $"{mode}, {package}: SI-SDR {before:F2} dB → {after:F2} dB");
     }
 
+    /// <summary>The clean sample with key-strike-like clicks (3 ms, every 150 ms) at 0 dB SNR and white noise 40 dB below it.</summary>
+    private static (float[] Clean, float[] Noisy) ClicksOverSpeech()
+    {
+        var clean = CleanSample.Value;
+        var clicks = Clicks(clean.Length, 2400, 1f, seed: 4);
+        clicks = Scale(clicks, (float)(Rms(clean) / Rms(clicks)));
+        return (clean, Add(Add(clean, clicks), WhiteNoise(clean.Length, (float)(Rms(clean) * 0.01), seed: 5)));
+    }
+
     /// <summary>
     /// Key-strike-like clicks (3 ms, every 150 ms) over quiet room noise: the speech model alone passes them, since one frame
     /// of a click looks like a plosive; the offline transient suppressor removes them.
@@ -118,14 +127,22 @@ public class TrainedModelTests
     [Fact]
     public void ClicksOverSpeech_AreSuppressedOffline()
     {
-        var clean = CleanSample.Value;
-        var clicks = Clicks(clean.Length, 2400, 1f, seed: 4);
-        clicks = Scale(clicks, (float)(Rms(clean) / Rms(clicks))); // 0 dB SNR
-        var noisy = Add(Add(clean, clicks), WhiteNoise(clean.Length, (float)(Rms(clean) * 0.01), seed: 5));
+        var (clean, noisy) = ClicksOverSpeech();
         double with = SiSdr(clean, Offline(noisy, "default"));
         double without = SiSdr(clean, Offline(noisy, "default", new OfflineOptions { TransientLimitDb = null }));
         // Measured: −0.01 dB in, 1.53 dB without, 10.36 dB with.
         Assert.True(with >= without + 5, $"SI-SDR {SiSdr(clean, noisy):F2} dB in: {without:F2} dB without transient suppression, {with:F2} dB with");
+    }
+
+    /// <summary>The same clicks live, with no lookahead: the time-domain click gate removes them within the STFT's latency.</summary>
+    [Fact]
+    public void ClicksOverSpeech_AreSuppressedLive()
+    {
+        var (clean, noisy) = ClicksOverSpeech();
+        double with = SiSdr(clean, Streaming(noisy, "default"));
+        double without = SiSdr(clean, Streaming(noisy, "default", new StreamingOptions { ClickLimitDb = null }));
+        // Measured: −0.01 dB in, 0.87 dB without, 9.32 dB with.
+        Assert.True(with >= without + 5, $"SI-SDR {SiSdr(clean, noisy):F2} dB in: {without:F2} dB without the click gate, {with:F2} dB with");
     }
 
     /// <summary>

@@ -1,0 +1,146 @@
+using RealtimeDenoise.Enhancement;
+
+namespace RealtimeDenoise.Streaming;
+
+/// <summary>
+/// Time-domain gate against key strikes and clicks for a stream whose output lags its input by
+/// <c>delaySamples</c>. The STFT's own latency (n_fft − 1 samples) already lets it see 24–32 ms past every output
+/// sample, so clicks can be caught with no extra latency, where the spectral <see cref="TransientSuppressor"/>
+/// needs 4 frames of lookahead (a click lasts a few ms but fills four 32 ms frames, too coarse to tell from an onset).
+/// The input is pre-emphasised (clicks are broadband, voiced speech is not), its energy taken in blocks of
+/// <see cref="BlockSeconds"/>, and each block compared with the median of ±<see cref="HalfWindowBlocks"/> blocks: a
+/// block above limit·median gets the amplitude gain (limit·median / energy)^½, not below the floor; sound held
+/// over most of the window (speech, steady noise, their onsets) keeps gain 1. The gain is interpolated linearly between
+/// block centres so it never steps. Per sample O(1), a median of 2h + 1 values per block; no allocation after
+/// construction. Not thread-safe.
+/// </summary>
+public sealed class ClickSuppressor
+{
+    /// <summary>Energy block length (seconds); 72 samples at 16 kHz.</summary>
+    public const float BlockSeconds = 0.0045f;
+
+    /// <summary>Blocks on each side of the median's window (±22.5 ms at 16 kHz), fewer when the delay is too short.</summary>
+    public const int HalfWindowBlocks = 5;
+
+    /// <summary>Coefficient of the pre-emphasis x[n] − a·x[n−1] applied before the energy is taken.</summary>
+    private const float PreEmphasis = 0.9f;
+
+    private readonly int _block, _half, _window, _delay;
+    private readonly float _limit, _floor;
+    private readonly float[] _energy;  // ring of the last 2h + 1 block energies, by block number
+    private readonly float[] _sorted;  // median scratch
+    private readonly float[] _gain;    // ring of the gains of the blocks from the oldest still playing on, by block number
+    private long _inputSamples;        // input samples seen; sample n of the output is input sample n − delay
+    private long _blocksGated;         // gains known for blocks 0 … _blocksGated − 1
+    private float _previous, _accumulated;
+    private readonly float _fadeStep;
+    private float _bypassMix;          // 0: gating, 1: gain 1
+
+    /// <param name="sampleRate">Stream sample rate.</param>
+    /// <param name="delaySamples">How many samples the output lags the input (the stream's latency).</param>
+    /// <param name="limitDb">How far (dB) a block's energy may rise above its window's median before it is attenuated.</param>
+    /// <param name="maxAttenuationDb">Largest attenuation the gate applies (dB).</param>
+    /// <param name="fadeSamples">Samples over which <see cref="Bypass"/> fades the gate out or back in.</param>
+    public ClickSuppressor(int sampleRate, int delaySamples, float limitDb, float maxAttenuationDb, int fadeSamples = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fadeSamples);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
+        ArgumentOutOfRangeException.ThrowIfNegative(delaySamples);
+        TransientSuppressor.ValidateLimit(limitDb, nameof(limitDb));
+        if (!(maxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(maxAttenuationDb), maxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
+        _block = Math.Max(1, (int)MathF.Round(BlockSeconds * sampleRate));
+        // The gain of an output sample in the second half of block i interpolates towards block i + 1, whose window
+        // ends with block i + 1 + h: that block must be complete when the sample leaves, (h + 1.5)·B ≤ delay + 1.
+        _half = Math.Min(HalfWindowBlocks, (int)Math.Floor((delaySamples + 1.0) / _block - 1.5));
+        _delay = delaySamples;
+        _limit = MathF.Pow(10f, limitDb / 10f);
+        _floor = MathF.Pow(10f, -maxAttenuationDb / 20f);
+        _fadeStep = 1f / fadeSamples;
+        _window = 2 * Math.Max(_half, 0) + 1;
+        _energy = new float[_window];
+        _sorted = new float[_window];
+        // Gains are known up to about (delay + 1)/B − h blocks past the block playing; one more on each side, and slack.
+        _gain = new float[Math.Max(4, (delaySamples + 1) / _block - _half + 4)];
+        Reset();
+    }
+
+    /// <summary>False when the delay is too short for a window of at least ±2 blocks; <see cref="Process"/> then leaves the output alone.</summary>
+    public bool IsActive => _half >= 2;
+
+    /// <summary>When set, the gain fades to 1 over the fade length given at construction (and back when cleared).</summary>
+    public bool Bypass { get; set; }
+
+    /// <summary>
+    /// Takes the stream's next input samples and the output samples of the same call (output sample j of this call is
+    /// the input sample that arrived <c>delaySamples</c> before input sample j) and multiplies the output by the gate's gain.
+    /// </summary>
+    public void Process(ReadOnlySpan<float> input, Span<float> output)
+    {
+        if (output.Length != input.Length)
+            throw new ArgumentException($"Output length {output.Length} ≠ input length {input.Length}.", nameof(output));
+        if (!IsActive) return;
+        for (int j = 0; j < input.Length; j++)
+        {
+            Push(input[j]);
+            _bypassMix = Bypass ? MathF.Min(1f, _bypassMix + _fadeStep) : MathF.Max(0f, _bypassMix - _fadeStep);
+            long n = _inputSamples - 1 - _delay; // the output sample leaving now
+            if (n < 0) continue;
+            float g = GainAt(n);
+            output[j] *= g + (1f - g) * _bypassMix;
+        }
+    }
+
+    /// <summary>Forgets the stream so far.</summary>
+    public void Reset()
+    {
+        _inputSamples = 0;
+        _blocksGated = 0;
+        _previous = 0;
+        _accumulated = 0;
+        _bypassMix = Bypass ? 1f : 0f;
+        Array.Clear(_energy);
+        Array.Fill(_gain, 1f);
+    }
+
+    private void Push(float x)
+    {
+        float e = x - PreEmphasis * _previous;
+        _previous = x;
+        _accumulated += e * e;
+        _inputSamples++;
+        if (_inputSamples % _block != 0) return;
+        long block = _inputSamples / _block - 1;
+        _energy[block % _window] = _accumulated / _block;
+        _accumulated = 0;
+        // Block b's window ends at b + h, which just completed. Blocks before the first count as copies of it.
+        long b = block - _half;
+        if (b < 0) return;
+        for (int d = -_half; d <= _half; d++) _sorted[d + _half] = _energy[Math.Max(0, b + d) % _window];
+        float centre = _energy[b % _window];
+        _gain[b % _gain.Length] = Gate(centre);
+        _blocksGated = b + 1;
+    }
+
+    /// <summary>(limit·median / energy)^½ where the energy lies above limit·median, not below the floor; else 1.</summary>
+    private float Gate(float energy)
+    {
+        if (!(energy > 0)) return 1f;
+        _sorted.AsSpan().Sort();
+        float allowed = _limit * _sorted[_half];
+        return energy > allowed ? MathF.Max(_floor, MathF.Sqrt(allowed / energy)) : 1f;
+    }
+
+    /// <summary>The gain of output sample <paramref name="n"/>, linear between the centres of its block and its nearer neighbour.</summary>
+    private float GainAt(long n)
+    {
+        long i = n / _block;
+        float position = (n - i * _block + 0.5f) / _block - 0.5f; // −0.5 … 0.5 from the block's centre
+        long other = position < 0 ? i - 1 : i + 1;
+        float g = BlockGain(i);
+        if (other < 0) return g;
+        return g + MathF.Abs(position) * (BlockGain(other) - g); // exactly 1 between two blocks of gain 1
+    }
+
+    private float BlockGain(long block) =>
+        block < _blocksGated && block >= _blocksGated - _gain.Length ? _gain[block % _gain.Length] : 1f;
+}
