@@ -83,6 +83,14 @@ public class LiveEndToEndTests(ITestOutputHelper log)
             // The null sink records exact silence before paplay starts: the first sound is a coarse start, refined by correlation.
             int coarse = FirstSound(left) - FirstSound(noisy);
             int start = coarse + SignalAlignment.EstimateLag(noisy.AsSpan(0, Rate * 2), left.AsSpan(Math.Max(coarse, 0), Rate * 2), maxLagSamples: 400);
+            // Once in CI the recording began 185 samples into the played file (start −185): the monitor only delivered
+            // audio from then on. A head that short is dropped from the reference signals instead of failing the run.
+            if (start is < 0 and > -Rate / 10)
+            {
+                noisy = noisy[-start..];
+                clean = clean[-start..];
+                start = 0;
+            }
             Assert.True(start >= 0 && left.Length >= start + noisy.Length, $"the recording does not hold the played file (start {start}, {left.Length} samples)");
             var played = left.AsSpan(start, noisy.Length).ToArray();
             int excerpt = Rate * 5, from = Rate * 5;
