@@ -113,6 +113,17 @@ public sealed class StreamingOptions
     /// </summary>
     public float DecisionDirected { get; set; } = 0.3f;
 
+    /// <summary>
+    /// Greatest depth of the harmonic comb that gives the speech variances of voiced frames their fine structure in the
+    /// mask (<see cref="HarmonicComb"/>), 0 (off) to 1; the depth follows the frame's voicing. Measured (streaming, SI-SDRi
+    /// dB, dev-test / tuning set): 0: 5.50 / 5.00; 0.9: 5.72 / 5.30; 1 (peak shape p = 3): 5.71 / 5.29. With the pitch of the clean
+    /// frame instead of the one found in the noisy frame, 0.9 gives 6.06: pitch errors in noise cost the rest.
+    /// </summary>
+    public float HarmonicDepth { get; set; } = 0.9f;
+
+    /// <summary>The comb shapes the speech variance up to this frequency (Hz): 2000 / 3000 / 4000 measured 5.70 / 5.72 / 5.71 dB.</summary>
+    public float HarmonicTopHz { get; set; } = 3000f;
+
     /// <summary>Frames over which the mask fades to 1 (bypass on) or back (bypass off), so toggling does not click.</summary>
     public int BypassFadeFrames { get; set; } = 8;
 
@@ -141,6 +152,8 @@ public sealed class StreamingOptions
         if (!(MaxAttenuationDb >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxAttenuationDb), MaxAttenuationDb, "Maximum attenuation must be ≥ 0 dB.");
         if (!(MaskTimeSmoothing >= 0 && MaskTimeSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(MaskTimeSmoothing), MaskTimeSmoothing, "Time smoothing must be in [0, 1).");
         if (!(MaskFrequencySmoothing >= 0 && MaskFrequencySmoothing <= 1)) throw new ArgumentOutOfRangeException(nameof(MaskFrequencySmoothing), MaskFrequencySmoothing, "Frequency smoothing must be in [0, 1].");
+        if (!(HarmonicDepth >= 0 && HarmonicDepth <= 1)) throw new ArgumentOutOfRangeException(nameof(HarmonicDepth), HarmonicDepth, "Harmonic depth must be in [0, 1].");
+        if (!(HarmonicTopHz >= 800 && float.IsFinite(HarmonicTopHz))) throw new ArgumentOutOfRangeException(nameof(HarmonicTopHz), HarmonicTopHz, "Harmonic top frequency must be at least 800 Hz.");
         if (BypassFadeFrames < 1) throw new ArgumentOutOfRangeException(nameof(BypassFadeFrames), BypassFadeFrames, "Bypass fade needs at least one frame.");
     }
 }

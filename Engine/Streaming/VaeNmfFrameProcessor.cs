@@ -111,6 +111,8 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     private readonly float[] _cleanPower; // |Ŝ|² of the last analysed frame, for the decision-directed SNR
     private readonly float[] _mask, _previousMask, _smoothed, _maskRing, _reRing, _imRing;
     private readonly float[] _maskNoise; // noise power the mask is computed with: W·h, raised to the minimum-statistics floor
+    private readonly HarmonicComb? _harmonics; // null when StreamingOptions.HarmonicDepth is 0
+    private readonly float[] _harmonicFactors = [], _harmonicSpeech = [];
     private readonly float[] _floorPower, _floorMinima, _floorCurrent, _floorSpectrum; // minimum statistics per bin
     private readonly int _floorSubWindowFrames;
     private readonly float _modelFloorFollow;
@@ -186,6 +188,12 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         _seedSum = new float[_bins];
         _mask = new float[_bins];
         _maskNoise = new float[_bins];
+        if (_options.HarmonicDepth > 0)
+        {
+            _harmonics = new HarmonicComb(_bins, (float)card.SampleRate / card.FftSize, _options.HarmonicTopHz);
+            _harmonicFactors = new float[_bins];
+            _harmonicSpeech = new float[_bins];
+        }
         _cleanPower = new float[_bins];
         _smoothed = new float[_bins];
         _previousMask = new float[_bins];
@@ -434,12 +442,8 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
 
         // 3. Wiener gain averaged over the candidates.
         RaiseNoiseToFloor();
-        _mask.AsSpan().Clear();
-        for (int j = 0; j < _candidates; j++)
-        {
-            if (_weight[j] < 1e-6f) continue;
-            NoisySpeechMath.AccumulateWienerGain(_speech.AsSpan(j * _bins, _bins), _gain, _maskNoise, _options.NoiseOverestimation, floor, _scratch, _mask, _weight[j]);
-        }
+        AccumulateMask(floor, null);
+        if (_harmonics != null) ApplyHarmonics(floor);
         if (_options.DecisionDirected > 0) ApplyDecisionDirected(floor);
 
         // 4. Online W with exponential forgetting (after the seed frames).
@@ -491,6 +495,39 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
             TensorPrimitives.Max(_maskNoise, _noise, _maskNoise);
         }
         else _noise.CopyTo(_maskNoise);
+    }
+
+    /// <summary>Wiener gain averaged over the candidates, each speech variance times <paramref name="factors"/> if given.</summary>
+    private void AccumulateMask(float floor, float[]? factors)
+    {
+        _mask.AsSpan().Clear();
+        for (int j = 0; j < _candidates; j++)
+        {
+            if (_weight[j] < 1e-6f) continue;
+            var speech = _speech.AsSpan(j * _bins, _bins);
+            if (factors != null)
+            {
+                TensorPrimitives.Multiply(speech, factors, _harmonicSpeech);
+                speech = _harmonicSpeech;
+            }
+            NoisySpeechMath.AccumulateWienerGain(speech, _gain, _maskNoise, _options.NoiseOverestimation, floor, _scratch, _mask, _weight[j]);
+        }
+    }
+
+    /// <summary>
+    /// Finds the pitch in the frame filtered by the envelope-only mask (m²·p) and, in voiced frames, recomputes the
+    /// mask with the speech variances given the harmonic fine structure of <see cref="HarmonicComb"/>. Only the
+    /// mask changes: the inference of z, h, g and W keeps the model's own variances.
+    /// </summary>
+    private void ApplyHarmonics(float floor)
+    {
+        TensorPrimitives.Multiply(_mask, _mask, _scratch);
+        TensorPrimitives.Multiply(_scratch, _power, _scratch);
+        _harmonics!.Analyze(_scratch);
+        float depth = _harmonics.Depth(_options.HarmonicDepth);
+        if (!(depth > 0)) return;
+        _harmonics.Shape(_harmonicFactors, depth);
+        AccumulateMask(floor, _harmonicFactors);
     }
 
     /// <summary>

@@ -199,12 +199,15 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         var before = WhiteNoise(3 * SampleRate, 0.05f, seed: 23);
         var after = WhiteNoise(3 * SampleRate, 0.05f, seed: 24);
         var y = Run(Concat(before, new float[SampleRate], after));
-        Assert.True(AllFinite(y));
+        Assert.True(AllFinite(y), "output not finite");
         double reductionBefore = ReductionDb(before.AsSpan(SampleRate), y.AsSpan(SampleRate, 2 * SampleRate));
         double reductionAfter = ReductionDb(after, y.AsSpan(4 * SampleRate));
         Assert.True(reductionBefore > 3, $"noise reduced by only {reductionBefore:F1} dB before the dropout");
         Assert.True(reductionAfter > reductionBefore - 1, $"noise reduced by {reductionAfter:F1} dB after the dropout vs {reductionBefore:F1} dB before");
-        Assert.True(MaxAbs(y.AsSpan(3 * SampleRate + 512, SampleRate - 512)) < 1e-6); // the silence stays silent
+        double inSilence = MaxAbs(y.AsSpan(3 * SampleRate + 512, SampleRate - 512));
+        // The silence stays silent. Not to the last bit: the harmonic comb's mask has fine structure across frequency, so the
+        // last noise frames spread a little into it through the synthesis window (measured 2.6e-5, −92 dBFS, 66 dB below the noise; < 1e-6 without the comb).
+        Assert.True(inSilence < 1e-4, $"peak {inSilence:E2} in the silence");
     }
 
     [Fact]
@@ -245,7 +248,8 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         // through the decision-directed recursion too: so in every frame and bin the noise is at least, and the mask
         // at most, what it is without the floor.
         var x = Add(VoicedBursts(3 * SampleRate, 0.3f, seed: 29), WhiteNoise(3 * SampleRate, 0.05f, seed: 30));
-        VaeNmfFrameProcessor Processor(float weight) => new(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = weight });
+        // Without the harmonic comb: more noise can move the pitch found, and the comb's factors with it, so a bin's mask may rise.
+        VaeNmfFrameProcessor Processor(float weight) => new(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = weight, HarmonicDepth = 0 });
         var plain = Processor(0);
         var floored = Processor(1);
         var plainStft = new StreamingStft(new StftConfig(512, Hop, SampleRate), plain);

@@ -111,6 +111,26 @@ public class TrainedModelTests
         Assert.True(after >= before + 3, $"{mode}, {package}: SI-SDR {before:F2} dB → {after:F2} dB");
     }
 
+    /// <summary>
+    /// The harmonic comb gives the mask the fine structure the decoder's envelope lacks, so in voiced frames noise between
+    /// the harmonics goes down. Low-frequency noise (white noise through a one-pole low-pass at 0.95, most of it where the
+    /// harmonics are resolved, like road or machine noise) over the clean sample, live.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(5.0)]
+    public void HarmonicComb_ImprovesVoicedSpeechInLowFrequencyNoise(double snr)
+    {
+        var clean = CleanSample.Value;
+        var noise = WhiteNoise(clean.Length, 1f, seed: 6);
+        for (int n = 1; n < noise.Length; n++) noise[n] += 0.95f * noise[n - 1];
+        var noisy = Add(clean, Scale(noise, (float)(Rms(clean) / Rms(noise) * Math.Pow(10, -snr / 20))));
+        double with = SiSdr(clean, Streaming(noisy, "default"));
+        double without = SiSdr(clean, Streaming(noisy, "default", new StreamingOptions { HarmonicDepth = 0 }));
+        // Measured: 0 dB: 1.94 → 2.16; 5 dB: 5.06 → 5.40 (dev-test streaming mean: +0.22).
+        Assert.True(with >= without + 0.15, $"SI-SDR {SiSdr(clean, noisy):F2} dB in: {without:F2} dB without the comb, {with:F2} dB with");
+    }
+
     /// <summary>The clean sample with key-strike-like clicks (3 ms, every 150 ms) at 0 dB SNR and white noise 40 dB below it.</summary>
     private static (float[] Clean, float[] Noisy) ClicksOverSpeech()
     {
