@@ -111,6 +111,17 @@ public sealed class OfflineOptions
     /// </summary>
     public float? TransientLimitDb { get; set; } = 8f;
 
+    /// <summary>
+    /// Greatest depth (0 off, up to 1) of the <see cref="HarmonicComb"/> applied to the blended mask
+    /// (<see cref="HarmonicComb.ApplyToMask"/>): the pitch is found in the frame the blend passes, whose SNR is higher than
+    /// that of any single pass, and in voiced frames the mask's SNR is scaled up at the harmonics and down between them.
+    /// The streaming passes keep their own comb (<see cref="StreamingOptions.HarmonicDepth"/>). Measured (SI-SDRi dB,
+    /// dev-test / tuning set, mean of two seeds; dev-test STOI): 0: 6.88 / 6.18 (0.776); 0.4: 7.04 / 6.39; 0.6: 7.04 / 6.41
+    /// (0.780); 0.8: 7.02 / 6.40; 0.9 with the passes' comb off: 7.02 (dev-test, one seed). The 24 clean files as input, mean / worst: 26.5 / 21.7
+    /// → 26.4 / 21.6. Pitch found from the scores summed over ±1 or ±2 frames instead of one: 7.03 / 7.03.
+    /// </summary>
+    public float HarmonicDepth { get; set; } = 0.6f;
+
     /// <summary>Half-width (frames) of the non-causal triangular smoothing of the mask over time; 0: none.</summary>
     public int MaskSmoothingFrames { get; set; } = 4;
 
@@ -167,6 +178,7 @@ public sealed class OfflineOptions
         if (!(StreamingPassWeight >= 0 && StreamingPassWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(StreamingPassWeight), StreamingPassWeight, "Streaming pass weight must be in [0, 1].");
         if (StreamingPasses is { LookaheadFrames: not 0 } passes) throw new ArgumentOutOfRangeException(nameof(StreamingPasses), passes.LookaheadFrames, "The offline streaming passes take no lookahead.");
         if (TransientLimitDb is { } limit) TransientSuppressor.ValidateLimit(limit, nameof(TransientLimitDb));
+        if (!(HarmonicDepth >= 0 && HarmonicDepth <= 1)) throw new ArgumentOutOfRangeException(nameof(HarmonicDepth), HarmonicDepth, "Harmonic depth must be in [0, 1].");
         if (!(MaskSharpness > 0) || float.IsInfinity(MaskSharpness)) throw new ArgumentOutOfRangeException(nameof(MaskSharpness), MaskSharpness, "Mask sharpness must be finite and positive.");
         if (MaskSmoothingFrames < 0 || MaskSmoothingFrames > 16) throw new ArgumentOutOfRangeException(nameof(MaskSmoothingFrames), MaskSmoothingFrames, "Mask smoothing must be 0–16 frames.");
         if (!(SegmentSeconds > 0) || !(SegmentOverlapSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(SegmentSeconds), "Segment length must be positive and overlap non-negative.");

@@ -20,6 +20,9 @@ public sealed class HarmonicComb
     /// <summary>Search step in bins (relative above a period of 4 bins: constant resolution in f0/f0).</summary>
     private const float Step = 0.02f;
 
+    /// <summary>Default top of the harmonics probed and shaped (Hz): 2000 / 3000 / 4000 measured 5.70 / 5.72 / 5.71 dB (streaming dev-test).</summary>
+    public const float DefaultTopHz = 3000f;
+
     /// <summary>Voicing below which the comb is off, and from which it has its full depth.</summary>
     private const float VoicingOnset = 0.1f, VoicingFull = 0.4f;
 
@@ -32,7 +35,7 @@ public sealed class HarmonicComb
     /// <param name="topHz">Harmonics are probed and shaped up to this frequency.</param>
     /// <param name="minF0Hz">Lowest fundamental searched.</param>
     /// <param name="maxF0Hz">Highest fundamental searched.</param>
-    public HarmonicComb(int bins, float binHz, float topHz = 3000f, float minF0Hz = 70f, float maxF0Hz = 400f)
+    public HarmonicComb(int bins, float binHz, float topHz = DefaultTopHz, float minF0Hz = 70f, float maxF0Hz = 400f)
     {
         if (bins < 8) throw new ArgumentOutOfRangeException(nameof(bins), bins, "At least 8 bins are needed.");
         if (!(binHz > 0)) throw new ArgumentOutOfRangeException(nameof(binHz), binHz, "Bin spacing must be positive.");
@@ -101,6 +104,30 @@ public sealed class HarmonicComb
         {
             float shape = MathF.Pow(0.5f * (1f + MathF.Cos(w * f)), Sharpness) / _shapeMean;
             factors[f] = 1f - depth + depth * shape;
+        }
+    }
+
+    /// <summary>
+    /// Gives a finished gain mask the harmonic fine structure: finds the pitch in the frame it passes (m²·p) and, in voiced
+    /// frames, scales the SNR the mask implies, ξ = m/(1 − m), by the comb's factors, m ← c·ξ/(c·ξ + 1). For enhancers whose
+    /// mask is not a single Wiener gain (the offline blend of Monte-Carlo EM and streaming masks); a mask of 0 or 1 stays so.
+    /// <paramref name="scratch"/> and <paramref name="factors"/> are bins long and overwritten.
+    /// </summary>
+    public void ApplyToMask(Span<float> mask, ReadOnlySpan<float> power, float maxDepth, Span<float> scratch, Span<float> factors)
+    {
+        if (mask.Length < _bins || power.Length < _bins || scratch.Length < _bins)
+            throw new ArgumentException($"Mask, power and scratch need {_bins} bins.");
+        for (int f = 0; f < _bins; f++) scratch[f] = mask[f] * mask[f] * power[f];
+        Analyze(scratch);
+        float depth = Depth(maxDepth);
+        if (!(depth > 0)) return;
+        Shape(factors, depth);
+        for (int f = 0; f < _bins; f++)
+        {
+            float m = mask[f];
+            if (!(m > 0 && m < 1)) continue;
+            float snr = factors[f] * m / (1 - m);
+            mask[f] = snr / (snr + 1);
         }
     }
 

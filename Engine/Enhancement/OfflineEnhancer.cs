@@ -8,7 +8,7 @@ namespace RealtimeDenoise.Enhancement;
 /// <summary>
 /// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3): per segment, the Monte-Carlo EM mask
 /// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>),
-/// then sharpened (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s
+/// given the harmonic fine structure of voiced frames (<see cref="OfflineOptions.HarmonicDepth"/>), then sharpened (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s
 /// gain (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored.
 /// The signal is cleaned of non-finite samples, its active level measured once, and processed in segments of at most
 /// <see cref="OfflineOptions.SegmentSeconds"/> with a linear crossfade over the overlaps, so memory
@@ -20,6 +20,7 @@ public sealed class OfflineEnhancer : IEnhancer
     private readonly OfflineOptions _options;
     private readonly Stft _stft;
     private readonly TransientSuppressor? _transients;
+    private readonly HarmonicComb? _harmonics; // null when OfflineOptions.HarmonicDepth is 0
 
     public OfflineEnhancer(IVarianceModel model, OfflineOptions? options = null)
     {
@@ -34,6 +35,7 @@ public sealed class OfflineEnhancer : IEnhancer
             throw new ArgumentException($"Model card says n_fft {card.FftSize} ({config.Bins} bins) but the model has {model.Bins} bins.", nameof(model));
         _stft = new Stft(config);
         if (_options.TransientLimitDb is { } limit) _transients = new TransientSuppressor(config, limit);
+        if (_options.HarmonicDepth > 0) _harmonics = new HarmonicComb(config.Bins, (float)card.SampleRate / card.FftSize);
     }
 
     public int SampleRate => _model.Card.SampleRate;
@@ -118,6 +120,15 @@ public sealed class OfflineEnhancer : IEnhancer
             TensorPrimitives.Pow(mask, 1 - a, mask);
             TensorPrimitives.Pow(streamed, a, streamed);
             TensorPrimitives.Multiply(mask, streamed, mask);
+        }
+        if (_harmonics != null)
+        {
+            power ??= spec.Power();
+            int bins = _model.Bins;
+            var scratch = new float[bins];
+            var factors = new float[bins];
+            for (int n = 0; n < spec.Frames; n++)
+                _harmonics.ApplyToMask(mask.AsSpan(n * bins, bins), power.AsSpan(n * bins, bins), _options.HarmonicDepth, scratch, factors);
         }
         if (_options.MaskSharpness != 1f)
         {

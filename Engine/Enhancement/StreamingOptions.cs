@@ -121,8 +121,8 @@ public sealed class StreamingOptions
     /// </summary>
     public float HarmonicDepth { get; set; } = 0.9f;
 
-    /// <summary>The comb shapes the speech variance up to this frequency (Hz): 2000 / 3000 / 4000 measured 5.70 / 5.72 / 5.71 dB.</summary>
-    public float HarmonicTopHz { get; set; } = 3000f;
+    /// <summary>The comb shapes the speech variance up to this frequency (Hz); see <see cref="HarmonicComb.DefaultTopHz"/>.</summary>
+    public float HarmonicTopHz { get; set; } = HarmonicComb.DefaultTopHz;
 
     /// <summary>Frames over which the mask fades to 1 (bypass on) or back (bypass off), so toggling does not click.</summary>
     public int BypassFadeFrames { get; set; } = 8;

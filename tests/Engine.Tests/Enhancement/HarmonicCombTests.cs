@@ -115,6 +115,42 @@ public class HarmonicCombTests
         Assert.All(factors, v => Assert.Equal(1f, v));
     }
 
+    /// <summary>
+    /// On a finished mask the comb scales the SNR the mask implies, m/(1 − m), by exactly the comb's factors: up at the
+    /// harmonics, down between them, unchanged above the top frequency; masks of 0 and 1 stay, nothing becomes NaN.
+    /// </summary>
+    [Fact]
+    public void ApplyToMask_ScalesTheMasksSnrByTheCombFactors()
+    {
+        const float depth = 0.8f;
+        var power = MiddleFramePower(Harmonic(250.0, 4096, seed: 6));
+        var mask = new float[Bins];
+        Array.Fill(mask, 0.5f);
+        mask[1] = 0f;
+        mask[2] = 1f;
+        var comb = new HarmonicComb(Bins, BinHz);
+        comb.ApplyToMask(mask, power, depth, new float[Bins], new float[Bins]);
+        Assert.InRange(comb.F0Bins, 7.95f, 8.05f); // found in m²·p, which a uniform mask leaves harmonic
+
+        var factors = new float[Bins];
+        comb.Shape(factors, comb.Depth(depth));
+        Assert.Equal(0f, mask[1]);
+        Assert.Equal(1f, mask[2]);
+        for (int f = 3; f < Bins; f++)
+            Assert.Equal(factors[f], mask[f] / (1 - mask[f]), 3); // the SNR was 1
+        for (int h = 2; h <= 6; h++)
+        {
+            Assert.True(mask[h * 8] > 0.7f, $"harmonic {h}: {mask[h * 8]}");
+            Assert.True(mask[h * 8 - 4] < 0.2f, $"valley below harmonic {h}: {mask[h * 8 - 4]}");
+        }
+        for (int f = (int)(HarmonicComb.DefaultTopHz / BinHz) + 1; f < Bins; f++) Assert.Equal(0.5f, mask[f]);
+
+        // Silence is not voiced: the mask is left as it was.
+        Array.Fill(mask, 0.5f);
+        comb.ApplyToMask(mask, new float[Bins], depth, new float[Bins], new float[Bins]);
+        Assert.All(mask, v => Assert.Equal(0.5f, v));
+    }
+
     [Fact]
     public void BadArguments_Throw()
     {
@@ -125,6 +161,9 @@ public class HarmonicCombTests
         var comb = new HarmonicComb(Bins, BinHz);
         Assert.Throws<ArgumentException>(() => comb.Analyze(new float[Bins - 1]));
         Assert.Throws<ArgumentException>(() => comb.Shape(new float[Bins - 1], 0.5f));
+        Assert.Throws<ArgumentException>(() => comb.ApplyToMask(new float[Bins - 1], new float[Bins], 0.5f, new float[Bins], new float[Bins]));
+        Assert.Throws<ArgumentException>(() => comb.ApplyToMask(new float[Bins], new float[Bins], 0.5f, new float[Bins - 1], new float[Bins]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OfflineOptions { HarmonicDepth = -0.1f }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new StreamingOptions { HarmonicDepth = 1.5f }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new StreamingOptions { HarmonicTopHz = float.NaN }.Validate());
     }

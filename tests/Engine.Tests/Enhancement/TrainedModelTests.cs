@@ -114,21 +114,26 @@ public class TrainedModelTests
     /// <summary>
     /// The harmonic comb gives the mask the fine structure the decoder's envelope lacks, so in voiced frames noise between
     /// the harmonics goes down. Low-frequency noise (white noise through a one-pole low-pass at 0.95, most of it where the
-    /// harmonics are resolved, like road or machine noise) over the clean sample, live.
+    /// harmonics are resolved, like road or machine noise) over the clean sample: live, and offline, where the comb shapes
+    /// the blended mask (the streaming passes keep theirs).
     /// </summary>
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(5.0)]
-    public void HarmonicComb_ImprovesVoicedSpeechInLowFrequencyNoise(double snr)
+    [InlineData("streaming", 0.0)]
+    [InlineData("streaming", 5.0)]
+    [InlineData("offline", 0.0)]
+    [InlineData("offline", 5.0)]
+    public void HarmonicComb_ImprovesVoicedSpeechInLowFrequencyNoise(string mode, double snr)
     {
         var clean = CleanSample.Value;
         var noise = WhiteNoise(clean.Length, 1f, seed: 6);
         for (int n = 1; n < noise.Length; n++) noise[n] += 0.95f * noise[n - 1];
         var noisy = Add(clean, Scale(noise, (float)(Rms(clean) / Rms(noise) * Math.Pow(10, -snr / 20))));
-        double with = SiSdr(clean, Streaming(noisy, "default"));
-        double without = SiSdr(clean, Streaming(noisy, "default", new StreamingOptions { HarmonicDepth = 0 }));
-        // Measured: 0 dB: 1.94 → 2.16; 5 dB: 5.06 → 5.40 (dev-test streaming mean: +0.22).
-        Assert.True(with >= without + 0.15, $"SI-SDR {SiSdr(clean, noisy):F2} dB in: {without:F2} dB without the comb, {with:F2} dB with");
+        var (with, without) = mode == "streaming"
+            ? (SiSdr(clean, Streaming(noisy, "default")), SiSdr(clean, Streaming(noisy, "default", new StreamingOptions { HarmonicDepth = 0 })))
+            : (SiSdr(clean, Offline(noisy, "default")), SiSdr(clean, Offline(noisy, "default", new OfflineOptions { HarmonicDepth = 0 })));
+        // Measured, streaming: 0 dB: 1.94 → 2.16; 5 dB: 5.06 → 5.40 (dev-test mean: +0.22). Offline: 0 dB: 1.36 → 1.54; 5 dB:
+        // 4.80 → 5.10 (dev-test mean: +0.17). The offline margin is smaller: its sampler's path may differ across SIMD widths.
+        Assert.True(with >= without + (mode == "streaming" ? 0.15 : 0.1), $"{mode}: SI-SDR {SiSdr(clean, noisy):F2} dB in: {without:F2} dB without the comb, {with:F2} dB with");
     }
 
     /// <summary>The clean sample with key-strike-like clicks (3 ms, every 150 ms) at 0 dB SNR and white noise 40 dB below it.</summary>
