@@ -117,8 +117,9 @@ public sealed class OfflineOptions
     /// that of any single pass, and in voiced frames the mask's SNR is scaled up at the harmonics and down between them.
     /// The streaming passes keep their own comb (<see cref="StreamingOptions.HarmonicDepth"/>). Measured (SI-SDRi dB,
     /// dev-test / tuning set, mean of two seeds; dev-test STOI): 0: 6.88 / 6.18 (0.776); 0.4: 7.04 / 6.39; 0.6: 7.04 / 6.41
-    /// (0.780); 0.8: 7.02 / 6.40; 0.9 with the passes' comb off: 7.02 (dev-test, one seed). The 24 clean files as input, mean / worst: 26.5 / 21.7
-    /// → 26.4 / 21.6. Pitch found from the scores summed over ±1 or ±2 frames instead of one: 7.03 / 7.03.
+    /// (0.780); 0.8: 7.02 / 6.40; 0.9 with the passes' comb off: 7.02 (dev-test, one seed). The 24 clean files as input,
+    /// mean / worst: 26.5 / 21.7 → 26.4 / 21.6. Pitch chosen from the scores summed over ±1 or ±2 frames instead of one
+    /// frame's: 7.03 / 7.03 on dev-test.
     /// </summary>
     public float HarmonicDepth { get; set; } = 0.6f;
 

@@ -115,8 +115,8 @@ public sealed class HarmonicComb
     /// </summary>
     public void ApplyToMask(Span<float> mask, ReadOnlySpan<float> power, float maxDepth, Span<float> scratch, Span<float> factors)
     {
-        if (mask.Length < _bins || power.Length < _bins || scratch.Length < _bins)
-            throw new ArgumentException($"Mask, power and scratch need {_bins} bins.");
+        if (mask.Length < _bins || power.Length < _bins || scratch.Length < _bins || factors.Length < _bins)
+            throw new ArgumentException($"Mask, power, scratch and factors need {_bins} bins.");
         for (int f = 0; f < _bins; f++) scratch[f] = mask[f] * mask[f] * power[f];
         Analyze(scratch);
         float depth = Depth(maxDepth);

@@ -8,8 +8,9 @@ namespace RealtimeDenoise.Enhancement;
 /// <summary>
 /// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3): per segment, the Monte-Carlo EM mask
 /// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>),
-/// given the harmonic fine structure of voiced frames (<see cref="OfflineOptions.HarmonicDepth"/>), then sharpened (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s
-/// gain (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored.
+/// given the harmonic fine structure of voiced frames (<see cref="OfflineOptions.HarmonicDepth"/>), then sharpened
+/// (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s gain
+/// (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored.
 /// The signal is cleaned of non-finite samples, its active level measured once, and processed in segments of at most
 /// <see cref="OfflineOptions.SegmentSeconds"/> with a linear crossfade over the overlaps, so memory
 /// stays bounded for long inputs. Output has the input's length and alignment. Not thread-safe.

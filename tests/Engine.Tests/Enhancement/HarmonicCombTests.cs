@@ -163,6 +163,7 @@ public class HarmonicCombTests
         Assert.Throws<ArgumentException>(() => comb.Shape(new float[Bins - 1], 0.5f));
         Assert.Throws<ArgumentException>(() => comb.ApplyToMask(new float[Bins - 1], new float[Bins], 0.5f, new float[Bins], new float[Bins]));
         Assert.Throws<ArgumentException>(() => comb.ApplyToMask(new float[Bins], new float[Bins], 0.5f, new float[Bins - 1], new float[Bins]));
+        Assert.Throws<ArgumentException>(() => comb.ApplyToMask(new float[Bins], new float[Bins], 0.5f, new float[Bins], new float[Bins - 1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new OfflineOptions { HarmonicDepth = -0.1f }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new StreamingOptions { HarmonicDepth = 1.5f }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new StreamingOptions { HarmonicTopHz = float.NaN }.Validate());
