@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace RealtimeDenoise.Enhancement;
 
 /// <summary>
@@ -108,6 +110,21 @@ public sealed class HarmonicComb
     }
 
     /// <summary>
+    /// Finds f0 and the voicing of the frame <paramref name="mask"/> passes, m²·p (a roughly denoised frame), and returns
+    /// the comb depth for it (<see cref="Depth"/>). <paramref name="scratch"/> is bins long and overwritten.
+    /// </summary>
+    public float AnalyzePassed(ReadOnlySpan<float> mask, ReadOnlySpan<float> power, float maxDepth, Span<float> scratch)
+    {
+        if (mask.Length < _bins || power.Length < _bins || scratch.Length < _bins)
+            throw new ArgumentException($"Mask, power and scratch need {_bins} bins.");
+        var passed = scratch[.._bins];
+        TensorPrimitives.Multiply(mask[.._bins], mask[.._bins], passed);
+        TensorPrimitives.Multiply(passed, power[.._bins], passed);
+        Analyze(passed);
+        return Depth(maxDepth);
+    }
+
+    /// <summary>
     /// Gives a finished gain mask the harmonic fine structure: finds the pitch in the frame it passes (m²·p) and, in voiced
     /// frames, scales the SNR the mask implies, ξ = m/(1 − m), by the comb's factors, m ← c·ξ/(c·ξ + 1). For enhancers whose
     /// mask is not a single Wiener gain (the offline blend of Monte-Carlo EM and streaming masks); a mask of 0 or 1 stays so.
@@ -117,9 +134,7 @@ public sealed class HarmonicComb
     {
         if (mask.Length < _bins || power.Length < _bins || scratch.Length < _bins || factors.Length < _bins)
             throw new ArgumentException($"Mask, power, scratch and factors need {_bins} bins.");
-        for (int f = 0; f < _bins; f++) scratch[f] = mask[f] * mask[f] * power[f];
-        Analyze(scratch);
-        float depth = Depth(maxDepth);
+        float depth = AnalyzePassed(mask, power, maxDepth, scratch);
         if (!(depth > 0)) return;
         Shape(factors, depth);
         for (int f = 0; f < _bins; f++)

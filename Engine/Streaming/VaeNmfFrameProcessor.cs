@@ -521,10 +521,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     /// </summary>
     private void ApplyHarmonics(float floor)
     {
-        TensorPrimitives.Multiply(_mask, _mask, _scratch);
-        TensorPrimitives.Multiply(_scratch, _power, _scratch);
-        _harmonics!.Analyze(_scratch);
-        float depth = _harmonics.Depth(_options.HarmonicDepth);
+        float depth = _harmonics!.AnalyzePassed(_mask, _power, _options.HarmonicDepth, _scratch);
         if (!(depth > 0)) return;
         _harmonics.Shape(_harmonicFactors, depth);
         AccumulateMask(floor, _harmonicFactors);
