@@ -1,3 +1,4 @@
+using RealtimeDenoise.Dsp;
 using RealtimeDenoise.Enhancement;
 
 namespace RealtimeDenoise.Streaming;
@@ -7,12 +8,14 @@ namespace RealtimeDenoise.Streaming;
 /// <c>delaySamples</c>. The STFT's own latency (n_fft − 1 samples) already lets it see 24–32 ms past every output
 /// sample, so clicks can be caught with no extra latency, where the spectral <see cref="TransientSuppressor"/>
 /// needs 4 frames of lookahead (a click lasts a few ms but fills four 32 ms frames, too coarse to tell from an onset).
-/// The input is pre-emphasised (clicks are broadband, voiced speech is not), its energy taken in blocks of
-/// <see cref="BlockSeconds"/>, and each block compared with the median of ±<see cref="HalfWindowBlocks"/> blocks: a
-/// block above limit·median gets the amplitude gain (limit·median / energy)^½, not below the floor; sound held
-/// over most of the window (speech, steady noise, their onsets) keeps gain 1. The gain is interpolated linearly between
-/// block centres so it never steps. Per sample O(1), a median of 2h + 1 values per block; no allocation after
-/// construction. Not thread-safe.
+/// The input's energy is taken in blocks of <see cref="BlockSeconds"/>, and each block compared with the median of
+/// ±<see cref="HalfWindowBlocks"/> blocks: a block above limit·median gets the amplitude gain (limit·median / energy)^½,
+/// not below the floor; sound held over most of the window (speech, steady noise, their onsets) keeps gain 1. The gain
+/// is interpolated linearly between block centres so it never steps. With crossovers, input and output are split into
+/// complementary bands (<see cref="BandSplitter"/>) and each band is gated on its own, so a key strike over a voice is
+/// taken out of the high band while the voice keeps the low one; with one band the input is pre-emphasised for the
+/// measurement instead (clicks are broadband, voiced speech is not). Per sample O(bands), a median of 2h + 1 values
+/// per band and block; no allocation after construction. Not thread-safe.
 /// </summary>
 public sealed class ClickSuppressor
 {
@@ -25,14 +28,16 @@ public sealed class ClickSuppressor
     /// <summary>Coefficient of the pre-emphasis x[n] − a·x[n−1] applied before the energy is taken.</summary>
     private const float PreEmphasis = 0.9f;
 
-    private readonly int _block, _half, _window, _delay;
+    private readonly int _block, _half, _window, _delay, _bands, _gainRows;
     private readonly float _limit, _floor;
-    private readonly float[] _energy;  // ring of the last 2h + 1 block energies, by block number
+    private readonly BandSplitter _inputBands, _outputBands;
+    private readonly float[] _energy;  // per band, a ring of the last 2h + 1 block energies, by block number
     private readonly float[] _sorted;  // median scratch
-    private readonly float[] _gain;    // ring of the gains of the blocks from the oldest still playing on, by block number
+    private readonly float[] _gain;    // per band, a ring of the gains of the blocks from the oldest still playing on, by block number
+    private readonly float[] _accumulated, _bandValues; // per band: energy of the block so far; this sample's band values
     private long _inputSamples;        // input samples seen; sample n of the output is input sample n − delay
     private long _blocksGated;         // gains known for blocks 0 … _blocksGated − 1
-    private float _previous, _accumulated;
+    private float _previous;
     private readonly float _fadeStep;
     private float _bypassMix;          // 0: gating, 1: gain 1
 
@@ -41,7 +46,8 @@ public sealed class ClickSuppressor
     /// <param name="limitDb">How far (dB) a block's energy may rise above its window's median before it is attenuated.</param>
     /// <param name="maxAttenuationDb">Largest attenuation the gate applies (dB).</param>
     /// <param name="fadeSamples">Samples over which <see cref="Bypass"/> fades the gate out or back in.</param>
-    public ClickSuppressor(int sampleRate, int delaySamples, float limitDb, float maxAttenuationDb, int fadeSamples = 1)
+    /// <param name="crossoversHz">Crossover frequencies of the bands gated apart (see <see cref="BandSplitter"/>); null or empty: one band.</param>
+    public ClickSuppressor(int sampleRate, int delaySamples, float limitDb, float maxAttenuationDb, int fadeSamples = 1, float[]? crossoversHz = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fadeSamples);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
@@ -57,10 +63,16 @@ public sealed class ClickSuppressor
         _floor = MathF.Pow(10f, -maxAttenuationDb / 20f);
         _fadeStep = 1f / fadeSamples;
         _window = 2 * Math.Max(_half, 0) + 1;
-        _energy = new float[_window];
+        _inputBands = new BandSplitter(sampleRate, crossoversHz ?? []);
+        _outputBands = new BandSplitter(sampleRate, crossoversHz ?? []);
+        _bands = _inputBands.Bands;
+        _energy = new float[_bands * _window];
         _sorted = new float[_window];
         // Gains are known up to about (delay + 1)/B − h blocks past the block playing; one more on each side, and slack.
-        _gain = new float[Math.Max(4, (delaySamples + 1) / _block - _half + 4)];
+        _gainRows = Math.Max(4, (delaySamples + 1) / _block - _half + 4);
+        _gain = new float[_bands * _gainRows];
+        _accumulated = new float[_bands];
+        _bandValues = new float[_bands];
         Reset();
     }
 
@@ -85,8 +97,20 @@ public sealed class ClickSuppressor
             _bypassMix = Bypass ? MathF.Min(1f, _bypassMix + _fadeStep) : MathF.Max(0f, _bypassMix - _fadeStep);
             long n = _inputSamples - 1 - _delay; // the output sample leaving now
             if (n < 0) continue;
-            float g = GainAt(n);
-            output[j] *= g + (1f - g) * _bypassMix;
+            if (_bands == 1)
+            {
+                float g = GainAt(n, 0);
+                output[j] *= g + (1f - g) * _bypassMix;
+                continue;
+            }
+            _outputBands.Split(output[j], _bandValues);
+            float y = 0;
+            for (int k = 0; k < _bands; k++)
+            {
+                float g = GainAt(n, k);
+                y += (g + (1f - g) * _bypassMix) * _bandValues[k];
+            }
+            output[j] = y;
         }
     }
 
@@ -96,28 +120,41 @@ public sealed class ClickSuppressor
         _inputSamples = 0;
         _blocksGated = 0;
         _previous = 0;
-        _accumulated = 0;
+        Array.Clear(_accumulated);
         _bypassMix = Bypass ? 1f : 0f;
         Array.Clear(_energy);
         Array.Fill(_gain, 1f);
+        _inputBands.Reset();
+        _outputBands.Reset();
     }
 
     private void Push(float x)
     {
         float e = x - PreEmphasis * _previous;
         _previous = x;
-        _accumulated += e * e;
+        if (_bands == 1) _accumulated[0] += e * e;
+        else
+        {
+            _inputBands.Split(x, _bandValues);
+            for (int k = 0; k < _bands; k++) _accumulated[k] += _bandValues[k] * _bandValues[k];
+        }
         _inputSamples++;
         if (_inputSamples % _block != 0) return;
         long block = _inputSamples / _block - 1;
-        _energy[block % _window] = _accumulated / _block;
-        _accumulated = 0;
+        for (int k = 0; k < _bands; k++)
+        {
+            _energy[k * _window + (int)(block % _window)] = _accumulated[k] / _block;
+            _accumulated[k] = 0;
+        }
         // Block b's window ends at b + h, which just completed. Blocks before the first count as copies of it.
         long b = block - _half;
         if (b < 0) return;
-        for (int d = -_half; d <= _half; d++) _sorted[d + _half] = _energy[Math.Max(0, b + d) % _window];
-        float centre = _energy[b % _window];
-        _gain[b % _gain.Length] = Gate(centre);
+        for (int k = 0; k < _bands; k++)
+        {
+            var energy = _energy.AsSpan(k * _window, _window);
+            for (int d = -_half; d <= _half; d++) _sorted[d + _half] = energy[(int)(Math.Max(0, b + d) % _window)];
+            _gain[k * _gainRows + (int)(b % _gainRows)] = Gate(energy[(int)(b % _window)]);
+        }
         _blocksGated = b + 1;
     }
 
@@ -130,17 +167,17 @@ public sealed class ClickSuppressor
         return energy > allowed ? MathF.Max(_floor, MathF.Sqrt(allowed / energy)) : 1f;
     }
 
-    /// <summary>The gain of output sample <paramref name="n"/>, linear between the centres of its block and its nearer neighbour.</summary>
-    private float GainAt(long n)
+    /// <summary>The gain of band <paramref name="band"/> for output sample <paramref name="n"/>, linear between the centres of its block and its nearer neighbour.</summary>
+    private float GainAt(long n, int band)
     {
         long i = n / _block;
         float position = (n - i * _block + 0.5f) / _block - 0.5f; // −0.5 … 0.5 from the block's centre
         long other = position < 0 ? i - 1 : i + 1;
-        float g = BlockGain(i);
+        float g = BlockGain(i, band);
         if (other < 0) return g;
-        return g + MathF.Abs(position) * (BlockGain(other) - g); // exactly 1 between two blocks of gain 1
+        return g + MathF.Abs(position) * (BlockGain(other, band) - g); // exactly 1 between two blocks of gain 1
     }
 
-    private float BlockGain(long block) =>
-        block < _blocksGated && block >= _blocksGated - _gain.Length ? _gain[block % _gain.Length] : 1f;
+    private float BlockGain(long block, int band) =>
+        block < _blocksGated && block >= _blocksGated - _gainRows ? _gain[band * _gainRows + (int)(block % _gainRows)] : 1f;
 }

@@ -32,7 +32,7 @@ public sealed class StreamingEnhancer : IStreamProcessor
         // too much (measured at lookahead 4: worst of the 24 dev-test clean files 20.3 → 19.2 dB SI-SDR).
         if (options.ClickLimitDb is { } limit && !_processor.SuppressesTransients)
         {
-            var clicks = new ClickSuppressor(SampleRate, _stft.LatencySamples, limit, options.MaxAttenuationDb, options.BypassFadeFrames * card.HopSize);
+            var clicks = new ClickSuppressor(SampleRate, _stft.LatencySamples, limit, options.MaxAttenuationDb, options.BypassFadeFrames * card.HopSize, options.ClickCrossoversHz);
             if (clicks.IsActive) _clicks = clicks;
         }
     }

@@ -166,7 +166,8 @@ public class TrainedModelTests
         var (clean, noisy) = ClicksOverSpeech();
         double with = SiSdr(clean, Streaming(noisy, "default"));
         double without = SiSdr(clean, Streaming(noisy, "default", new StreamingOptions { ClickLimitDb = null }));
-        // Measured: −0.01 dB in, 0.87 dB without, 9.32 dB with.
+        // Measured: −0.01 dB in, 0.87 dB without, 7.96 dB with (9.33 with one broadband band: these synthetic clicks are
+        // white, so the part under the voice's low band stays; on recorded typing the 2 kHz split measured better).
         Assert.True(with >= without + 5, $"SI-SDR {SiSdr(clean, noisy):F2} dB in: {without:F2} dB without the click gate, {with:F2} dB with");
     }
 

@@ -1,3 +1,4 @@
+using RealtimeDenoise.Dsp;
 using RealtimeDenoise.Streaming;
 using Xunit;
 using static RealtimeDenoise.Engine.Tests.Enhancement.TestSignals;
@@ -11,42 +12,71 @@ public class ClickSuppressorTests
     private const int Half = 5;
 
     /// <summary>
-    /// Whole-signal reference written from the definition: pre-emphasised block energies, the median of ±5 blocks
-    /// (blocks before the first count as the first; the stream never looks past its delay), the gain, then linear
-    /// interpolation between block centres. The gate gets the signal as input and the same signal delayed as "output".
+    /// Whole-signal reference written from the definition: block energies (of the pre-emphasised signal with one band,
+    /// of each band with crossovers), the median of ±5 blocks (blocks before the first count as the first; the stream
+    /// never looks past its delay), the gain, then linear interpolation between block centres; with crossovers each band
+    /// of the output gets its own gain. The gate gets the signal as input and the same signal delayed as "output".
     /// </summary>
-    private static float[] Reference(float[] x, float limitDb, float maxAttenuationDb, int delay = Delay)
+    private static float[] Reference(float[] x, float limitDb, float maxAttenuationDb, int delay = Delay, float[]? crossovers = null)
     {
         int blocks = x.Length / Block;
-        var energy = new double[blocks];
-        for (int n = 0; n < blocks * Block; n++)
+        double[][] measured, played;
+        if (crossovers is { Length: > 0 })
         {
-            double e = x[n] - 0.9 * (n > 0 ? x[n - 1] : 0);
-            energy[n / Block] += e * e / Block;
+            // The splitter is tested on its own (BandSplitterTests); it is linear and time-invariant, so the bands of the
+            // delayed output are the delayed bands of the input.
+            played = Split(x, crossovers);
+            measured = played;
+        }
+        else
+        {
+            var emphasised = new double[x.Length];
+            for (int n = 0; n < x.Length; n++) emphasised[n] = x[n] - 0.9 * (n > 0 ? x[n - 1] : 0);
+            measured = [emphasised];
+            played = [x.Select(v => (double)v).ToArray()];
         }
         double limit = Math.Pow(10, limitDb / 10), floor = Math.Pow(10, -maxAttenuationDb / 20);
-        var gain = new double[blocks];
-        for (int b = 0; b < blocks; b++)
-        {
-            var window = new List<double>();
-            for (int d = -Half; d <= Half; d++) window.Add(energy[Math.Clamp(b + d, 0, blocks - 1)]);
-            window.Sort();
-            double allowed = limit * window[Half];
-            gain[b] = energy[b] > allowed ? Math.Max(floor, Math.Sqrt(allowed / energy[b])) : 1;
-        }
         var y = new float[x.Length];
-        for (int t = 0; t < x.Length; t++)
+        for (int k = 0; k < measured.Length; k++)
         {
-            int n = t - delay;
-            if (n < 0) continue;
-            int i = n / Block;
-            double position = (n - i * Block + 0.5) / Block - 0.5;
-            int other = position < 0 ? i - 1 : i + 1;
-            double g = i < blocks ? gain[i] : 1;
-            if (other >= 0) g = (1 - Math.Abs(position)) * g + Math.Abs(position) * (other < blocks ? gain[other] : 1);
-            y[t] = (float)(x[n] * g);
+            var energy = new double[blocks];
+            for (int n = 0; n < blocks * Block; n++) energy[n / Block] += measured[k][n] * measured[k][n] / Block;
+            var gain = new double[blocks];
+            for (int b = 0; b < blocks; b++)
+            {
+                var window = new List<double>();
+                for (int d = -Half; d <= Half; d++) window.Add(energy[Math.Clamp(b + d, 0, blocks - 1)]);
+                window.Sort();
+                double allowed = limit * window[Half];
+                gain[b] = energy[b] > allowed ? Math.Max(floor, Math.Sqrt(allowed / energy[b])) : 1;
+            }
+            for (int t = 0; t < x.Length; t++)
+            {
+                int n = t - delay;
+                if (n < 0) continue;
+                int i = n / Block;
+                double position = (n - i * Block + 0.5) / Block - 0.5;
+                int other = position < 0 ? i - 1 : i + 1;
+                double g = i < blocks ? gain[i] : 1;
+                if (other >= 0) g = (1 - Math.Abs(position)) * g + Math.Abs(position) * (other < blocks ? gain[other] : 1);
+                y[t] += (float)(played[k][n] * g);
+            }
         }
         return y;
+    }
+
+    private static double[][] Split(float[] x, float[] crossovers)
+    {
+        var splitter = new BandSplitter(SampleRate, crossovers);
+        var bands = new double[splitter.Bands][];
+        for (int k = 0; k < bands.Length; k++) bands[k] = new double[x.Length];
+        var values = new float[splitter.Bands];
+        for (int n = 0; n < x.Length; n++)
+        {
+            splitter.Split(x[n], values);
+            for (int k = 0; k < values.Length; k++) bands[k][n] = values[k];
+        }
+        return bands;
     }
 
     private static float[] Delayed(float[] x, int delay = Delay)
@@ -75,18 +105,59 @@ public class ClickSuppressorTests
         Add(WhiteNoise(seconds * SampleRate, 0.003f, seed: 1), Clicks(seconds * SampleRate, SampleRate / 5, 0.5f, seed: 2));
 
     /// <param name="delay">The default STFT's latency, and with 8 frames of lookahead (more gains known ahead).</param>
+    /// <param name="bands">1: broadband; 2: split at 2 kHz; 3: split at 1 and 3 kHz.</param>
     [Theory]
-    [InlineData(Delay), InlineData(Delay + 8 * 128)]
-    public void Streamed_InAnyBlockSize_EqualsTheWholeSignalReference(int delay)
+    [InlineData(Delay, 1), InlineData(Delay + 8 * 128, 1), InlineData(Delay, 2), InlineData(Delay + 8 * 128, 3)]
+    public void Streamed_InAnyBlockSize_EqualsTheWholeSignalReference(int delay, int bands)
     {
+        float[]? crossovers = bands switch { 1 => null, 2 => [2000f], _ => [1000f, 3000f] };
         var x = Add(ClicksOverNoise(2), VoicedBursts(2 * SampleRate, 0.3f, seed: 3));
-        var expected = Reference(x, 7f, 20f, delay);
-        var actual = Gate(x, new ClickSuppressor(SampleRate, delay, 7f, 20f), seed: 4, delay);
+        var expected = Reference(x, 7f, 20f, delay, crossovers);
+        var actual = Gate(x, new ClickSuppressor(SampleRate, delay, 7f, 20f, crossoversHz: crossovers), seed: 4, delay);
         // Compared up to the last sample whose window lies inside the signal (the reference clamps at the end, the stream does not know the end).
         int checkedSamples = x.Length - (Half + 2) * Block;
         for (int t = 0; t < checkedSamples; t++)
             Assert.True(Math.Abs(actual[t] - expected[t]) < 1e-5, $"sample {t}: {actual[t]} vs {expected[t]}");
         Assert.Contains(expected.Zip(Delayed(x, delay)), p => Math.Abs(p.First) < 0.5 * Math.Abs(p.Second)); // the gate did act
+    }
+
+    /// <summary>
+    /// A steady 200 Hz tone with clicks on it: the broadband gate takes the tone down with each click, the gate split at
+    /// 2 kHz takes the click out of the high band and leaves the tone in the low one.
+    /// </summary>
+    [Fact]
+    public void SplitAt2kHz_KeepsAToneUnderClicks_TheBroadbandGateDoesNot()
+    {
+        var tone = new float[2 * SampleRate];
+        for (int i = 0; i < tone.Length; i++) tone[i] = 0.1f * MathF.Sin(2 * MathF.PI * 200 * i / SampleRate);
+        var clicks = Clicks(tone.Length, SampleRate / 5, 0.5f, seed: 15);
+        var x = Add(tone, clicks);
+        var toneOut = Delayed(tone);
+        var clicksOut = Delayed(clicks);
+        var clicksHigh = Split(clicks, [2000f])[1];
+        (double ToneKept, double HighCutDb) Measure(float[]? crossovers)
+        {
+            var y = Gate(x, new ClickSuppressor(SampleRate, Delay, 7f, 20f, crossoversHz: crossovers), seed: 16);
+            var yHigh = Split(y, [2000f])[1]; // the tone has next to nothing above 2 kHz
+            double toneEnergy = 0, toneOut = 0, highIn = 0, highOut = 0;
+            for (int t = Delay + SampleRate / 5; t < x.Length; t++)
+            {
+                int phase = (t - Delay - SampleRate / 10) % (SampleRate / 5);
+                if (phase is < 0 or >= 48) continue; // during the clicks only
+                toneEnergy += tone[t - Delay] * tone[t - Delay];
+                toneOut += y[t] * tone[t - Delay];
+                highIn += clicksHigh[t - Delay] * clicksHigh[t - Delay];
+                highOut += yHigh[t] * yHigh[t];
+            }
+            return (toneOut / toneEnergy, 10 * Math.Log10(highIn / highOut)); // the tone's share of the output, by projection
+        }
+        var (broadKept, broadCut) = Measure(null);
+        var (splitKept, splitCut) = Measure([2000f]);
+        // Measured: the tone's share of the output during the clicks 0.34 broadband, 0.85 split; the clicks' part above 2 kHz
+        // 8.6 and 6.7 dB lower (the split's high band still holds the tone's leak, at −19 dB, so its median is higher).
+        Assert.True(broadKept < 0.5, $"broadband gate kept {broadKept:F2} of the tone");
+        Assert.True(splitKept > 0.75, $"split gate kept {splitKept:F2} of the tone");
+        Assert.True(splitCut > 5 && broadCut > 5, $"clicks above 2 kHz {splitCut:F1} dB lower split, {broadCut:F1} dB broadband");
     }
 
     [Fact]
@@ -187,12 +258,13 @@ public class ClickSuppressorTests
         Assert.Contains(Enumerable.Range(half, 1024), t => Math.Abs(gated[t]) < 0.5f * Math.Abs(input[t])); // a click falls in the fade
     }
 
-    [Fact]
-    public void Process_DoesNotAllocate()
+    [Theory]
+    [InlineData(0), InlineData(2)]
+    public void Process_DoesNotAllocate(int crossovers)
     {
         var x = ClicksOverNoise(1);
         var y = new float[x.Length];
-        var gate = new ClickSuppressor(SampleRate, Delay, 7f, 20f);
+        var gate = new ClickSuppressor(SampleRate, Delay, 7f, 20f, crossoversHz: crossovers == 0 ? null : [1000f, 3000f]);
         Assert.Equal(0, AllocationProbe.SteadyStateBytes(() => gate.Process(x, y)));
     }
 
