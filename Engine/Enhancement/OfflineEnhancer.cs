@@ -10,7 +10,8 @@ namespace RealtimeDenoise.Enhancement;
 /// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>),
 /// given the harmonic fine structure of voiced frames (<see cref="OfflineOptions.HarmonicDepth"/>), then sharpened
 /// (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s gain
-/// (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored.
+/// (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored; the
+/// resynthesised signal then goes through the time-domain <see cref="ClickSuppressor"/> (<see cref="OfflineOptions.ClickLimitDb"/>).
 /// The signal is cleaned of non-finite samples, its active level measured once, and processed in segments of at most
 /// <see cref="OfflineOptions.SegmentSeconds"/> with a linear crossfade over the overlaps, so memory
 /// stays bounded for long inputs. Output has the input's length and alignment. Not thread-safe.
@@ -84,6 +85,8 @@ public sealed class OfflineEnhancer : IEnhancer
             if (last) break;
             start = end - overlap;
         }
+        if (_options.ClickLimitDb is { } limit)
+            ClickSuppressor.GateWhole(clean, output, SampleRate, limit, _options.MaxAttenuationDb, _options.ClickCrossoversHz);
         return output;
     }
 

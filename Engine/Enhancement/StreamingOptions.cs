@@ -152,13 +152,7 @@ public sealed class StreamingOptions
         if (SeedFrames < 1) throw new ArgumentOutOfRangeException(nameof(SeedFrames), SeedFrames, "At least one seed frame is needed.");
         if (TransientLimitDb is { } limit) TransientSuppressor.ValidateLimit(limit, nameof(TransientLimitDb));
         if (ClickLimitDb is { } clickLimit) TransientSuppressor.ValidateLimit(clickLimit, nameof(ClickLimitDb));
-        if (ClickCrossoversHz is null) throw new ArgumentNullException(nameof(ClickCrossoversHz), "Click crossovers must be a list (empty for one band).");
-        for (int k = 0; k < ClickCrossoversHz.Length; k++)
-        {
-            float fc = ClickCrossoversHz[k];
-            if (!(fc > 0 && float.IsFinite(fc)) || (k > 0 && !(fc > ClickCrossoversHz[k - 1])))
-                throw new ArgumentOutOfRangeException(nameof(ClickCrossoversHz), fc, "Click crossover frequencies must be positive, finite and ascending.");
-        }
+        Streaming.ClickSuppressor.ValidateCrossovers(ClickCrossoversHz, nameof(ClickCrossoversHz));
         if (LookaheadFrames < 0 || LookaheadFrames > 8) throw new ArgumentOutOfRangeException(nameof(LookaheadFrames), LookaheadFrames, "Lookahead must be 0–8 frames.");
         if (!(SpeechGainPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(SpeechGainPenalty), SpeechGainPenalty, "Speech gain penalty must be ≥ 0.");
         if (!(EncoderNoiseSubtraction >= 0)) throw new ArgumentOutOfRangeException(nameof(EncoderNoiseSubtraction), EncoderNoiseSubtraction, "Encoder noise subtraction must be ≥ 0.");

@@ -76,6 +76,47 @@ public sealed class ClickSuppressor
         Reset();
     }
 
+    /// <summary>
+    /// Gates a whole signal whose <paramref name="output"/> is aligned with its <paramref name="input"/> (an offline
+    /// enhancer's result): the stream is given a delay that leaves it its full window, and fed zeros past the end so
+    /// every output sample leaves. Allocates two small buffers.
+    /// </summary>
+    public static void GateWhole(ReadOnlySpan<float> input, Span<float> output, int sampleRate, float limitDb, float maxAttenuationDb, float[]? crossoversHz)
+    {
+        if (output.Length != input.Length)
+            throw new ArgumentException($"Output length {output.Length} ≠ input length {input.Length}.", nameof(output));
+        int block = Math.Max(1, (int)MathF.Round(BlockSeconds * sampleRate));
+        int delay = (HalfWindowBlocks + 2) * block; // (h + 1.5)·B ≤ delay + 1 with room to spare
+        var gate = new ClickSuppressor(sampleRate, delay, limitDb, maxAttenuationDb, 1, crossoversHz);
+        // Time t pushes input sample t (zero past the end) and releases output sample t − delay (none before 0).
+        var zeros = new float[Math.Min(delay, 4096)];
+        var sink = new float[zeros.Length];
+        int n = input.Length, total = n + delay;
+        for (int t = 0; t < total;)
+        {
+            int end = total;
+            if (t < n) end = Math.Min(end, n);
+            if (t < delay) end = Math.Min(end, delay);
+            if (t >= n || t < delay) end = Math.Min(end, t + zeros.Length);
+            ReadOnlySpan<float> chunk = t < n ? input[t..end] : zeros.AsSpan(0, end - t);
+            Span<float> released = t < delay ? sink.AsSpan(0, end - t) : output[(t - delay)..(end - delay)];
+            gate.Process(chunk, released);
+            t = end;
+        }
+    }
+
+    /// <summary>Checks crossover frequencies as <see cref="BandSplitter"/> needs them, short of the sample rate: a list, each positive, finite and above the one before.</summary>
+    public static void ValidateCrossovers(float[]? crossoversHz, string name)
+    {
+        if (crossoversHz is null) throw new ArgumentNullException(name, "Click crossovers must be a list (empty for one band).");
+        for (int k = 0; k < crossoversHz.Length; k++)
+        {
+            float fc = crossoversHz[k];
+            if (!(fc > 0 && float.IsFinite(fc)) || (k > 0 && !(fc > crossoversHz[k - 1])))
+                throw new ArgumentOutOfRangeException(name, fc, "Click crossover frequencies must be positive, finite and ascending.");
+        }
+    }
+
     /// <summary>False when the delay is too short for a window of at least ±2 blocks; <see cref="Process"/> then leaves the output alone.</summary>
     public bool IsActive => _half >= 2;
 

@@ -202,5 +202,8 @@ public class OfflineEnhancerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { MaskSmoothingFrames = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { MhSteps = 3, BurnIn = 3 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { NmfRank = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { ClickLimitDb = -1f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { ClickCrossoversHz = [3000f, 3000f] }));
+        Assert.Throws<ArgumentNullException>(() => Run(new float[10], new OfflineOptions { ClickCrossoversHz = null! }));
     }
 }

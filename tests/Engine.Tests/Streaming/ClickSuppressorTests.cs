@@ -121,6 +121,29 @@ public class ClickSuppressorTests
         Assert.Contains(expected.Zip(Delayed(x, delay)), p => Math.Abs(p.First) < 0.5 * Math.Abs(p.Second)); // the gate did act
     }
 
+    /// <summary>The whole-signal form (offline output aligned with its input) gates exactly as the reference does with no delay.</summary>
+    [Theory]
+    [InlineData(1), InlineData(2)]
+    public void GateWhole_EqualsTheWholeSignalReference(int bands)
+    {
+        float[]? crossovers = bands == 1 ? null : [2000f];
+        var x = Add(ClicksOverNoise(2), VoicedBursts(2 * SampleRate, 0.3f, seed: 17));
+        var expected = Reference(x, 7f, 20f, delay: 0, crossovers);
+        var actual = (float[])x.Clone();
+        ClickSuppressor.GateWhole(x, actual, SampleRate, 7f, 20f, crossovers);
+        int checkedSamples = x.Length - (Half + 2) * Block; // the reference clamps its window at the end, the stream sees zeros
+        for (int t = 0; t < checkedSamples; t++)
+            Assert.True(Math.Abs(actual[t] - expected[t]) < 1e-5, $"sample {t}: {actual[t]} vs {expected[t]}");
+        Assert.Contains(Enumerable.Range(0, x.Length), t => Math.Abs(actual[t]) < 0.5 * Math.Abs(x[t])); // the gate did act
+        Assert.All(actual, v => Assert.True(float.IsFinite(v)));
+        Assert.Throws<ArgumentException>(() => ClickSuppressor.GateWhole(x, new float[x.Length - 1], SampleRate, 7f, 20f, crossovers));
+        ClickSuppressor.GateWhole([], [], SampleRate, 7f, 20f, crossovers); // nothing to gate
+        var shortInput = x[..100];
+        var shortOutput = (float[])shortInput.Clone();
+        ClickSuppressor.GateWhole(shortInput, shortOutput, SampleRate, 7f, 20f, crossovers); // shorter than the delay
+        Assert.All(shortOutput, v => Assert.True(float.IsFinite(v)));
+    }
+
     /// <summary>
     /// A steady 200 Hz tone with clicks on it: the broadband gate takes the tone down with each click, the gate split at
     /// 2 kHz takes the click out of the high band and leaves the tone in the low one.
