@@ -9,7 +9,7 @@ public static class StreamingChoice
     public const string Help =
         "  --lookahead N         streaming: frames of lookahead, 0–8 (default 0); each adds one hop of latency\n" +
         "                        (8 ms with the default model); from 4 on, key strikes and clicks are suppressed\n" +
-        "                        per frequency band instead of by the time-domain click gate (+0.3 dB on dev-test)\n";
+        "                        per STFT frame and band instead of by the time-domain click gate (+0.2 dB on dev-test)\n";
 
     public static StreamingOptions Parse(CommandLineArgs args) => new() { LookaheadFrames = args.Int("--lookahead", 0, 0, 8) };
 
