@@ -4,8 +4,7 @@ namespace RealtimeDenoise.Dsp;
 /// Splits a signal, sample by sample, into frequency bands that add up to it exactly and with no delay: a cascade of
 /// second-order Butterworth lowpasses, where band k is the part below crossover k of what the bands before it left,
 /// and the last band is the rest. The bands overlap around each crossover (12 dB per octave) and their phases are not
-/// linear, but since they are complementary, gains of 1 on every band give back the input bit for bit (up to float
-/// rounding). No allocation after construction. Not thread-safe: one instance per signal.
+/// linear, but since they are complementary, gains of 1 on every band give back the input (up to float rounding). No allocation after construction. Not thread-safe: one instance per signal.
 /// </summary>
 public sealed class BandSplitter
 {

@@ -53,9 +53,9 @@ public sealed class StreamingOptions
     public float? TransientLimitDb { get; set; } = 8f;
 
     /// <summary>
-    /// Limit (dB) of the time-domain <see cref="Streaming.ClickSuppressor"/> on the output: a 4.5 ms block of the input
-    /// (pre-emphasised) whose energy lies more than this above the median of ±22.5 ms around it is turned down to that
-    /// level, at most by <see cref="MaxAttenuationDb"/>. It looks ahead within the STFT's own latency, so it adds none;
+    /// Limit (dB) of the time-domain <see cref="Streaming.ClickSuppressor"/> on the output: a 4.5 ms block of the input (in
+    /// each band of <see cref="ClickCrossoversHz"/>; pre-emphasised when there is one band) whose energy lies more than this
+    /// above the median of ±22.5 ms around it is turned down to that level, at most by <see cref="MaxAttenuationDb"/>. It looks ahead within the STFT's own latency, so it adds none;
     /// it steps aside where <see cref="TransientLimitDb"/> runs (lookahead ≥ 4); null: off. Measured at lookahead 0 with one
     /// broadband band (SI-SDRi dB, dev-test / tuning set; the 24 dev-test clean files as input, mean / worst SI-SDR): off 5.03 / 4.77,
     /// 28.5 / 20.6; 7 dB 5.50 / 5.00, 26.7 / 20.6; 6 dB 5.52 / 5.00, 26.2 / 19.4; 8 dB 5.47 / 4.99, 27.1 / 20.6.

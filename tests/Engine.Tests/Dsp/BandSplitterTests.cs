@@ -7,26 +7,11 @@ public class BandSplitterTests
 {
     private const int Rate = 16000;
 
-    private static float[][] SplitAll(BandSplitter splitter, float[] x)
-    {
-        var bands = new float[splitter.Bands][];
-        for (int k = 0; k < bands.Length; k++) bands[k] = new float[x.Length];
-        var values = new float[splitter.Bands];
-        for (int i = 0; i < x.Length; i++)
-        {
-            splitter.Split(x[i], values);
-            for (int k = 0; k < values.Length; k++) bands[k][i] = values[k];
-        }
-        return bands;
-    }
-
     [Fact]
     public void Bands_SumToTheInput()
     {
-        var rng = new Random(1);
-        var x = new float[8000];
-        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-        var bands = SplitAll(new BandSplitter(Rate, [500f, 2000f, 5000f]), x);
+        var x = DspTestKit.Noise(8000, seed: 1);
+        var bands = DspTestKit.SplitIntoBands(new BandSplitter(Rate, [500f, 2000f, 5000f]), x);
         Assert.Equal(4, bands.Length);
         for (int i = 0; i < x.Length; i++)
         {
@@ -47,7 +32,7 @@ public class BandSplitterTests
         const double fc = 2000;
         var x = new float[Rate];
         for (int i = 0; i < x.Length; i++) x[i] = (float)Math.Sin(2 * Math.PI * frequency * i / Rate);
-        var bands = SplitAll(new BandSplitter(Rate, [(float)fc]), x);
+        var bands = DspTestKit.SplitIntoBands(new BandSplitter(Rate, [(float)fc]), x);
 
         // H(e^jw) of the bilinear Butterworth lowpass, as a complex number: from its s-domain form at the warped frequency.
         double ratio = Math.Tan(Math.PI * frequency / Rate) / Math.Tan(Math.PI * fc / Rate);
@@ -75,13 +60,11 @@ public class BandSplitterTests
     [Fact]
     public void Reset_Replays()
     {
-        var rng = new Random(2);
-        var x = new float[2000];
-        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() - 0.5);
+        var x = DspTestKit.Noise(2000, seed: 2);
         var splitter = new BandSplitter(Rate, [1000f, 3000f]);
-        var first = SplitAll(splitter, x);
+        var first = DspTestKit.SplitIntoBands(splitter, x);
         splitter.Reset();
-        var second = SplitAll(splitter, x);
+        var second = DspTestKit.SplitIntoBands(splitter, x);
         for (int k = 0; k < first.Length; k++) Assert.Equal(first[k], second[k]);
     }
 

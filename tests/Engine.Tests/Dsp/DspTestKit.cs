@@ -5,6 +5,27 @@ namespace RealtimeDenoise.Engine.Tests.Dsp;
 /// <summary>Signals, error measures and small spectral processors shared by the DSP tests.</summary>
 internal static class DspTestKit
 {
+    /// <summary>The bands a fresh <see cref="BandSplitter"/> makes of the whole of <paramref name="x"/>, one array per band.</summary>
+    public static float[][] SplitIntoBands(float[] x, int sampleRate, float[] crossoversHz)
+    {
+        var splitter = new BandSplitter(sampleRate, crossoversHz);
+        return SplitIntoBands(splitter, x);
+    }
+
+    /// <summary>The bands <paramref name="splitter"/> makes of <paramref name="x"/>, continuing from its state.</summary>
+    public static float[][] SplitIntoBands(BandSplitter splitter, float[] x)
+    {
+        var bands = new float[splitter.Bands][];
+        for (int k = 0; k < bands.Length; k++) bands[k] = new float[x.Length];
+        var values = new float[splitter.Bands];
+        for (int i = 0; i < x.Length; i++)
+        {
+            splitter.Split(x[i], values);
+            for (int k = 0; k < values.Length; k++) bands[k][i] = values[k];
+        }
+        return bands;
+    }
+
     public static float[] Noise(int length, int seed)
     {
         var rng = new Random(seed);

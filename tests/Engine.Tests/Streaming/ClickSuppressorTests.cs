@@ -1,4 +1,4 @@
-using RealtimeDenoise.Dsp;
+using RealtimeDenoise.Engine.Tests.Dsp;
 using RealtimeDenoise.Streaming;
 using Xunit;
 using static RealtimeDenoise.Engine.Tests.Enhancement.TestSignals;
@@ -20,27 +20,27 @@ public class ClickSuppressorTests
     private static float[] Reference(float[] x, float limitDb, float maxAttenuationDb, int delay = Delay, float[]? crossovers = null)
     {
         int blocks = x.Length / Block;
-        double[][] measured, played;
+        float[][] measured, played;
         if (crossovers is { Length: > 0 })
         {
             // The splitter is tested on its own (BandSplitterTests); it is linear and time-invariant, so the bands of the
             // delayed output are the delayed bands of the input.
-            played = Split(x, crossovers);
+            played = DspTestKit.SplitIntoBands(x, SampleRate, crossovers);
             measured = played;
         }
         else
         {
-            var emphasised = new double[x.Length];
-            for (int n = 0; n < x.Length; n++) emphasised[n] = x[n] - 0.9 * (n > 0 ? x[n - 1] : 0);
+            var emphasised = new float[x.Length];
+            for (int n = 0; n < x.Length; n++) emphasised[n] = (float)(x[n] - 0.9 * (n > 0 ? x[n - 1] : 0));
             measured = [emphasised];
-            played = [x.Select(v => (double)v).ToArray()];
+            played = [x];
         }
         double limit = Math.Pow(10, limitDb / 10), floor = Math.Pow(10, -maxAttenuationDb / 20);
         var y = new float[x.Length];
         for (int k = 0; k < measured.Length; k++)
         {
             var energy = new double[blocks];
-            for (int n = 0; n < blocks * Block; n++) energy[n / Block] += measured[k][n] * measured[k][n] / Block;
+            for (int n = 0; n < blocks * Block; n++) energy[n / Block] += (double)measured[k][n] * measured[k][n] / Block;
             var gain = new double[blocks];
             for (int b = 0; b < blocks; b++)
             {
@@ -63,20 +63,6 @@ public class ClickSuppressorTests
             }
         }
         return y;
-    }
-
-    private static double[][] Split(float[] x, float[] crossovers)
-    {
-        var splitter = new BandSplitter(SampleRate, crossovers);
-        var bands = new double[splitter.Bands][];
-        for (int k = 0; k < bands.Length; k++) bands[k] = new double[x.Length];
-        var values = new float[splitter.Bands];
-        for (int n = 0; n < x.Length; n++)
-        {
-            splitter.Split(x[n], values);
-            for (int k = 0; k < values.Length; k++) bands[k][n] = values[k];
-        }
-        return bands;
     }
 
     private static float[] Delayed(float[] x, int delay = Delay)
@@ -157,11 +143,11 @@ public class ClickSuppressorTests
         var x = Add(tone, clicks);
         var toneOut = Delayed(tone);
         var clicksOut = Delayed(clicks);
-        var clicksHigh = Split(clicks, [2000f])[1];
+        var clicksHigh = DspTestKit.SplitIntoBands(clicks, SampleRate, [2000f])[1];
         (double ToneKept, double HighCutDb) Measure(float[]? crossovers)
         {
             var y = Gate(x, new ClickSuppressor(SampleRate, Delay, 7f, 20f, crossoversHz: crossovers), seed: 16);
-            var yHigh = Split(y, [2000f])[1]; // the tone has next to nothing above 2 kHz
+            var yHigh = DspTestKit.SplitIntoBands(y, SampleRate, [2000f])[1]; // the tone has next to nothing above 2 kHz
             double toneEnergy = 0, toneOut = 0, highIn = 0, highOut = 0;
             for (int t = Delay + SampleRate / 5; t < x.Length; t++)
             {
