@@ -22,15 +22,28 @@ public sealed class StreamingStft
     private readonly int _n, _hop, _lead;
     private readonly RealFft _fft;
     private readonly ISpectralProcessor? _processor;
+    private readonly ISideChainSpectralProcessor? _sideChainProcessor; // with a side chain only
+    private readonly IHopConditioner? _sideChain;
     private readonly float[] _analysisWindow, _synthesisWindow;
     private readonly float[] _input;     // newest n_fft input samples; the current hop fills [lead, n_fft)
     private readonly float[] _frame;     // windowed / inverse-transformed frame
     private readonly float[] _accum;     // overlap-add accumulator; [0, hop) is complete after each frame
     private readonly float[] _ready;     // the completed hop being played out
     private readonly float[] _inRe, _inIm, _outRe, _outIm;
+    private readonly float[] _sideInput, _sideRe, _sideIm; // the side chain's newest n_fft samples and their frame
     private int _fill;                   // samples of the current hop received so far, 0..hop−1
 
-    public StreamingStft(StftConfig config, ISpectralProcessor? processor = null)
+    public StreamingStft(StftConfig config, ISpectralProcessor? processor = null) : this(config, processor, null, null) { }
+
+    /// <summary>
+    /// With a side chain: each completed hop of input is also passed through <paramref name="sideChain"/>, and the
+    /// processor estimates from the frame of that conditioned input while it filters the frame of the input itself.
+    /// Latency is unchanged; one more FFT per hop.
+    /// </summary>
+    public StreamingStft(StftConfig config, ISideChainSpectralProcessor processor, IHopConditioner sideChain)
+        : this(config, processor ?? throw new ArgumentNullException(nameof(processor)), processor, sideChain ?? throw new ArgumentNullException(nameof(sideChain))) { }
+
+    private StreamingStft(StftConfig config, ISpectralProcessor? processor, ISideChainSpectralProcessor? sideChainProcessor, IHopConditioner? sideChain)
     {
         config.Validate();
         Config = config;
@@ -38,6 +51,8 @@ public sealed class StreamingStft
         _hop = config.HopSize;
         _lead = _n - _hop;
         _processor = processor;
+        _sideChainProcessor = sideChainProcessor;
+        _sideChain = sideChain;
         LookaheadFrames = processor?.LookaheadFrames ?? 0;
         if (LookaheadFrames < 0)
             throw new ArgumentException($"Spectral processor lookahead must be ≥ 0 frames, got {LookaheadFrames}.", nameof(processor));
@@ -52,6 +67,9 @@ public sealed class StreamingStft
         _inIm = new float[config.Bins];
         _outRe = new float[config.Bins];
         _outIm = new float[config.Bins];
+        _sideInput = sideChain is null ? [] : new float[_n];
+        _sideRe = sideChain is null ? [] : new float[config.Bins];
+        _sideIm = sideChain is null ? [] : new float[config.Bins];
     }
 
     public StftConfig Config { get; }
@@ -109,8 +127,10 @@ public sealed class StreamingStft
         Array.Clear(_input);
         Array.Clear(_accum);
         Array.Clear(_ready);
+        Array.Clear(_sideInput);
         _fill = 0;
         _processor?.Reset();
+        _sideChain?.Reset();
     }
 
     /// <summary>Analyses the newest n_fft samples, runs the processor, overlap-adds and hands out one completed hop.</summary>
@@ -123,6 +143,14 @@ public sealed class StreamingStft
         {
             _inRe.CopyTo(_outRe, 0);
             _inIm.CopyTo(_outIm, 0);
+        }
+        else if (_sideChain is not null)
+        {
+            _sideChain.Process(_input.AsSpan(_lead, _hop), _sideInput.AsSpan(_lead, _hop));
+            TensorPrimitives.Multiply(_sideInput, _analysisWindow, _frame);
+            _fft.Forward(_frame, _sideRe, _sideIm);
+            _sideChainProcessor!.ProcessFrame(_sideRe, _sideIm, _inRe, _inIm, _outRe, _outIm);
+            _sideInput.AsSpan(_hop).CopyTo(_sideInput);
         }
         else
         {

@@ -204,9 +204,12 @@ public sealed class ClickSuppressor
     {
         if (!(energy > 0)) return 1f;
         _sorted.AsSpan().Sort();
-        float allowed = _limit * _sorted[_half];
-        return energy > allowed ? MathF.Max(_floor, MathF.Sqrt(allowed / energy)) : 1f;
+        return LimitGain(energy, _limit * _sorted[_half], _floor);
     }
+
+    /// <summary>The amplitude gain that brings <paramref name="energy"/> down to <paramref name="allowed"/>, (allowed / energy)^½, not below <paramref name="floor"/>; 1 when it is not above.</summary>
+    internal static float LimitGain(float energy, float allowed, float floor) =>
+        energy > allowed ? MathF.Max(floor, MathF.Sqrt(allowed / energy)) : 1f;
 
     /// <summary>The gain of band <paramref name="band"/> for output sample <paramref name="n"/>, linear between the centres of its block and its nearer neighbour.</summary>
     private float GainAt(long n, int band)

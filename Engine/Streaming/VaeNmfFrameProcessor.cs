@@ -25,11 +25,11 @@ namespace RealtimeDenoise.Streaming;
 /// the frames up to ±2 around it (instead of the recursive smoothing); from k = 4 (the half-window of the
 /// <see cref="TransientSuppressor"/>) on, that mask is also multiplied by the suppressor's gain
 /// (<see cref="StreamingOptions.TransientLimitDb"/>). All buffers are allocated in the constructor; the per-frame cost
-/// is constant and <see cref="ProcessFrame"/> does not allocate (provided the model does not, as
+/// is constant and <c>ProcessFrame</c> does not allocate (provided the model does not, as
 /// <see cref="IVarianceModel"/> promises).
 /// Frames of digital silence (below −120 dBFS) are not analysed: they leave every state untouched.
 /// </summary>
-public sealed class VaeNmfFrameProcessor : ISpectralProcessor
+public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
 {
     /// <summary>Peak frame levels of speech lie about this far above its active level (P.56-style).</summary>
     private const float PeakToActiveDb = 5f;
@@ -213,7 +213,7 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
         Reset();
     }
 
-    /// <summary>Frames of lookahead k: the frame written by <see cref="ProcessFrame"/> is the one analysed k calls earlier.</summary>
+    /// <summary>Frames of lookahead k: the frame written by <c>ProcessFrame</c> is the one analysed k calls earlier.</summary>
     public int LookaheadFrames => _lookahead;
 
     /// <summary>Whether the <see cref="TransientSuppressor"/> runs: a limit is set and the lookahead covers its half-window.</summary>
@@ -267,13 +267,21 @@ public sealed class VaeNmfFrameProcessor : ISpectralProcessor
     }
 
     /// <summary>Consumes frame t and writes frame t − k (silence before k frames have been seen).</summary>
-    public void ProcessFrame(ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag)
+    public void ProcessFrame(ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag) =>
+        ProcessFrame(inReal, inImag, inReal, inImag, outReal, outImag);
+
+    /// <summary>
+    /// Consumes frame t, estimating everything (latents, noise model, mask) from the analysis frame, and writes frame t − k
+    /// of the input frames masked (silence before k frames have been seen).
+    /// </summary>
+    public void ProcessFrame(ReadOnlySpan<float> analysisReal, ReadOnlySpan<float> analysisImag,
+        ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag)
     {
         int slot = (int)(_frames % (_lookahead + 1));
         inReal[.._bins].CopyTo(_reRing.AsSpan(slot * _bins, _bins));
         inImag[.._bins].CopyTo(_imRing.AsSpan(slot * _bins, _bins));
-        TensorPrimitives.Multiply(inReal[.._bins], inReal[.._bins], _power);
-        TensorPrimitives.MultiplyAdd(inImag[.._bins], inImag[.._bins], _power, _power);
+        TensorPrimitives.Multiply(analysisReal[.._bins], analysisReal[.._bins], _power);
+        TensorPrimitives.MultiplyAdd(analysisImag[.._bins], analysisImag[.._bins], _power, _power);
         // Every frame, silent or not, so that the gains stay aligned with the frame numbers.
         _transients?.Push(_power, TransientGain(_frames - _transients.HalfWindowFrames));
 

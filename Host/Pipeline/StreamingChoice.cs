@@ -8,8 +8,8 @@ public static class StreamingChoice
 {
     public const string Help =
         "  --lookahead N         streaming: frames of lookahead, 0–8 (default 0); each adds one hop of latency\n" +
-        "                        (8 ms with the default model); from 4 on, key strikes and clicks are suppressed\n" +
-        "                        per STFT frame and band instead of by the time-domain click gate (+0.2 dB on dev-test)\n";
+        "                        (8 ms with the default model); each frame's mask is averaged over up to 2 frames\n" +
+        "                        on each side, so 1–2 help (+0.06 dB on dev-test) and more only adds latency\n";
 
     public static StreamingOptions Parse(CommandLineArgs args) => new() { LookaheadFrames = args.Int("--lookahead", 0, 0, 8) };
 

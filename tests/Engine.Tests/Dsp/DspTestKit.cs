@@ -141,3 +141,68 @@ internal sealed class LookaheadGainProcessor : ISpectralProcessor
         _next = 0;
     }
 }
+
+/// <summary>Side-chain processor: the input frame times 1/(1 + |A|) per bin, A the analysis frame; no lookahead.</summary>
+internal sealed class SideChainGainProcessor : ISideChainSpectralProcessor
+{
+    public int LookaheadFrames => 0;
+
+    public void ProcessFrame(ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag) =>
+        ProcessFrame(inReal, inImag, inReal, inImag, outReal, outImag);
+
+    public void ProcessFrame(ReadOnlySpan<float> analysisReal, ReadOnlySpan<float> analysisImag,
+        ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag)
+    {
+        for (int f = 0; f < inReal.Length; f++)
+        {
+            float g = SideChainGain.Of(analysisReal[f], analysisImag[f]);
+            outReal[f] = inReal[f] * g;
+            outImag[f] = inImag[f] * g;
+        }
+    }
+
+    public void Reset() { }
+}
+
+/// <summary>The batch counterpart: the nth frame it is given is filtered with the gain from frame n of a precomputed analysis.</summary>
+internal sealed class ReplayGainProcessor(Spectrogram analysis) : ISpectralProcessor
+{
+    private int _frame;
+
+    public int LookaheadFrames => 0;
+
+    public void ProcessFrame(ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag)
+    {
+        bool known = _frame < analysis.Frames;
+        var re = known ? analysis.RealFrame(_frame) : default;
+        var im = known ? analysis.ImagFrame(_frame) : default;
+        for (int f = 0; f < inReal.Length; f++)
+        {
+            float g = known ? SideChainGain.Of(re[f], im[f]) : 1f;
+            outReal[f] = inReal[f] * g;
+            outImag[f] = inImag[f] * g;
+        }
+        _frame++;
+    }
+
+    public void Reset() => _frame = 0;
+}
+
+internal static class SideChainGain
+{
+    public static float Of(float re, float im) => 1f / (1f + MathF.Sqrt(re * re + im * im));
+}
+
+/// <summary>Conditioner that scales hop h by 1 + (h mod 3).</summary>
+internal sealed class HopScaler : IHopConditioner
+{
+    private long _hops;
+
+    public void Process(ReadOnlySpan<float> hop, Span<float> conditioned)
+    {
+        float scale = 1 + _hops++ % 3;
+        for (int i = 0; i < hop.Length; i++) conditioned[i] = scale * hop[i];
+    }
+
+    public void Reset() => _hops = 0;
+}

@@ -47,6 +47,34 @@ public class StreamingStftTests
         Assert.True(err <= 1e-6, $"stream vs batch relative difference {err:E2}");
     }
 
+    /// <summary>
+    /// With a side chain the processor estimates from the frames of the conditioned input and filters the frames of the
+    /// input itself: the stream equals the batch STFT of the input filtered with gains taken from the batch frames of the
+    /// input conditioned hop by hop, at the same latency; Reset replays it.
+    /// </summary>
+    [Theory]
+    [InlineData(512, 128, 7), InlineData(512, 128, 128), InlineData(1024, 256, -1)]
+    public void SideChain_EstimatesFromTheConditionedInput_AndFiltersTheInput(int fft, int hop, int block)
+    {
+        var config = new StftConfig(fft, hop, 16000);
+        var x = DspTestKit.Noise(5000, 3);
+        var conditioned = new float[x.Length];
+        for (int i = 0; i < x.Length; i++) conditioned[i] = x[i] * (1 + (i / hop) % 3); // what HopScaler does, hop by hop
+        var expected = new Stft(config).Process(x, new ReplayGainProcessor(new Stft(config).Analyze(conditioned)));
+        var unconditioned = new Stft(config).Process(x, new ReplayGainProcessor(new Stft(config).Analyze(x)));
+
+        var stream = new StreamingStft(config, new SideChainGainProcessor(), new HopScaler());
+        Assert.Equal(fft - 1, stream.LatencySamples);
+        var y = DspTestKit.Stream(stream, x, Blocks(block, hop, 11));
+        var output = y.AsSpan(stream.LatencySamples, x.Length);
+        double err = DspTestKit.RelativeError(expected, output);
+        Assert.True(err <= 1e-5, $"stream vs batch relative difference {err:E2}");
+        Assert.True(DspTestKit.RelativeError(unconditioned, output) > 1e-2, "the side chain made no difference");
+
+        stream.Reset();
+        Assert.Equal(y, DspTestKit.Stream(stream, x, Blocks(block, hop, 11)));
+    }
+
     [Theory]
     [InlineData(512, 128, 1, 7), InlineData(512, 128, 3, 128), InlineData(1024, 256, 2, 1), InlineData(512, 256, 1, -1)]
     public void LookaheadAddsExactlyKHopsOfLatency(int fft, int hop, int k, int block)

@@ -477,7 +477,7 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
     {
         var x = ClicksOverNoise(seed: 21);
         float[] Output(int lookahead, float? limitDb) =>
-            Run(x, new StreamingOptions { LookaheadFrames = lookahead, TransientLimitDb = limitDb, ClickLimitDb = null, MaxAttenuationDb = 40 });
+            Run(x, new StreamingOptions { LookaheadFrames = lookahead, TransientLimitDb = limitDb, ClickLimitDb = null, AnalysisClickLimitDb = null, MaxAttenuationDb = 40 });
 
         Assert.Equal(Output(3, null), Output(3, 8f));
         float[] with = Output(4, 8f), without = Output(4, null);
@@ -487,15 +487,32 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
     }
 
     /// <summary>
+    /// The analysis gate (what it does for a trained speech model is in TrainedModelTests) steps aside where the spectral
+    /// suppressor is set and runs, and its limit is validated.
+    /// </summary>
+    [Fact]
+    public void AnalysisGate_StepsAsideForTheSpectralSuppressor()
+    {
+        var x = ClicksOverNoise(seed: 27);
+        var suppressed = new StreamingOptions { LookaheadFrames = 4, TransientLimitDb = 8f, ClickLimitDb = null, MaxAttenuationDb = 40 };
+        var suppressedWithout = new StreamingOptions { LookaheadFrames = 4, TransientLimitDb = 8f, ClickLimitDb = null, AnalysisClickLimitDb = null, MaxAttenuationDb = 40 };
+        Assert.Equal(Run(x, suppressedWithout), Run(x, suppressed));
+        // Without the suppressor it acts (these clicks, against this toy speech model, come out changed).
+        Assert.NotEqual(Run(x, new StreamingOptions { ClickLimitDb = null, AnalysisClickLimitDb = null }), Run(x, new StreamingOptions { ClickLimitDb = null }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(x, new StreamingOptions { AnalysisClickLimitDb = -1f }));
+    }
+
+    /// <summary>
     /// The time-domain click gate works within the STFT's own latency: with no lookahead, clicks over steady noise come out
-    /// lower with it than without. It steps aside where the spectral suppressor runs (lookahead 4).
+    /// lower with it than without (the analysis gate off in both). It steps aside where the spectral suppressor is set and
+    /// runs (lookahead 4).
     /// </summary>
     [Fact]
     public void ClickGate_WithoutLookahead_SuppressesClicks()
     {
         var x = ClicksOverNoise(seed: 25);
-        float[] with = Run(x, new StreamingOptions { MaxAttenuationDb = 40 });
-        float[] without = Run(x, new StreamingOptions { ClickLimitDb = null, MaxAttenuationDb = 40 });
+        float[] with = Run(x, new StreamingOptions { AnalysisClickLimitDb = null, MaxAttenuationDb = 40 });
+        float[] without = Run(x, new StreamingOptions { ClickLimitDb = null, AnalysisClickLimitDb = null, MaxAttenuationDb = 40 });
         double reductionDb = ClickReductionDb(with, without);
         log.WriteLine($"clicks: {reductionDb:F1} dB lower with the gate"); // measured 12.8 (12.4 with one broadband band)
         Assert.True(reductionDb > 8, $"clicks only {reductionDb:F1} dB lower with the gate");
@@ -507,8 +524,8 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         }
         Assert.True(Gates(new StreamingOptions()));
         Assert.True(Gates(new StreamingOptions { LookaheadFrames = 3 }));
-        Assert.False(Gates(new StreamingOptions { LookaheadFrames = 4 }));
-        Assert.True(Gates(new StreamingOptions { LookaheadFrames = 4, TransientLimitDb = null }));
+        Assert.True(Gates(new StreamingOptions { LookaheadFrames = 4 })); // the spectral suppressor is off by default
+        Assert.False(Gates(new StreamingOptions { LookaheadFrames = 4, TransientLimitDb = 8f }));
         Assert.False(Gates(new StreamingOptions { ClickLimitDb = null }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Gates(new StreamingOptions { ClickLimitDb = -1f }));
         Assert.True(Gates(new StreamingOptions { ClickCrossoversHz = [] })); // one broadband band
