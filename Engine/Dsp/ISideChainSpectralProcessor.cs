@@ -10,7 +10,8 @@ public interface ISideChainSpectralProcessor : ISpectralProcessor
 {
     /// <summary>
     /// Consumes frame t: estimates from <paramref name="analysisReal"/>/<paramref name="analysisImag"/> and writes frame
-    /// t − k of the signal <paramref name="inReal"/>/<paramref name="inImag"/>, filtered, to the output. No spans overlap.
+    /// t − k of the signal <paramref name="inReal"/>/<paramref name="inImag"/>, filtered, to the output. The output spans
+    /// overlap none of the inputs; the analysis and input spans may be the same memory (no side chain).
     /// </summary>
     void ProcessFrame(ReadOnlySpan<float> analysisReal, ReadOnlySpan<float> analysisImag,
         ReadOnlySpan<float> inReal, ReadOnlySpan<float> inImag, Span<float> outReal, Span<float> outImag);

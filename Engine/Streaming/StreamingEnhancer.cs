@@ -6,7 +6,8 @@ namespace RealtimeDenoise.Streaming;
 
 /// <summary>
 /// The live enhancer: non-finite samples replaced (and counted), a <see cref="StreamingStft"/> around a
-/// <see cref="VaeNmfFrameProcessor"/>, then the <see cref="ClickSuppressor"/> on its output. Any block size; output
+/// <see cref="VaeNmfFrameProcessor"/> whose models see the input through the <see cref="AnalysisClickGate"/> (a side
+/// chain), then the <see cref="ClickSuppressor"/> on its output. Any block size; output
 /// delayed by exactly <see cref="LatencySamples"/>; <see cref="Bypass"/> crossfades the mask and the gate's gain to 1
 /// through the same path, so latency is unchanged and toggling does not click. <see cref="Process"/> does not allocate, lock or do I/O. Not thread-safe. The model is
 /// not owned: dispose it after this processor.
