@@ -23,6 +23,7 @@ public sealed class OfflineEnhancer : IEnhancer
     private readonly Stft _stft;
     private readonly TransientSuppressor? _transients;
     private readonly HarmonicComb? _harmonics; // null when OfflineOptions.HarmonicDepth is 0
+    private readonly StreamingOptions _passOptions;
 
     public OfflineEnhancer(IVarianceModel model, OfflineOptions? options = null)
     {
@@ -38,6 +39,7 @@ public sealed class OfflineEnhancer : IEnhancer
         _stft = new Stft(config);
         if (_options.TransientLimitDb is { } limit) _transients = new TransientSuppressor(config, limit);
         if (_options.HarmonicDepth > 0) _harmonics = new HarmonicComb(config.Bins, (float)card.SampleRate / card.FftSize);
+        _passOptions = _options.StreamingPasses ?? new StreamingOptions();
     }
 
     public int SampleRate => _model.Card.SampleRate;
@@ -65,7 +67,7 @@ public sealed class OfflineEnhancer : IEnhancer
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
         var em = _options.StreamingPassWeight < 1 ? new MonteCarloEm(_model, _options, _options.Seed, FindGradient()) : null;
-        var passes = _options.StreamingPassWeight > 0 ? new BidirectionalStreamingMask(_model, _options.StreamingPasses ?? new StreamingOptions()) : null;
+        var passes = _options.StreamingPassWeight > 0 ? new BidirectionalStreamingMask(_model, _passOptions) : null;
         int start = 0;
         while (true)
         {
@@ -96,6 +98,20 @@ public sealed class OfflineEnhancer : IEnhancer
           ?? _model as IDecoderGradient
           ?? (_model is ManagedVarianceModel managed ? new DenseDecoderGradient(managed.Weights) : null);
 
+    /// <summary>
+    /// What the streaming passes analyse: as in the live enhancer, the segment through the <see cref="AnalysisClickGate"/>
+    /// when their options set one (their masks still filter the segment itself). Measured (SI-SDRi dB, dev-test / tuning
+    /// set, two seeds): without 7.13 / 6.44, with 7.19 / 6.48 (typewriter 11.6 → 12.1); the clean files as input
+    /// forwards / backwards, worst 20.9 / 21.4 → 20.7 / 21.4. The non-causal output gate on both bands instead, 7.16 and
+    /// 7.15 at 7 and 10 dB, and the gated power given to the Monte-Carlo EM too, 6.92 (one seed).
+    /// </summary>
+    private Spectrogram PassAnalysis(ReadOnlySpan<float> signal, Spectrogram spec)
+    {
+        if (_passOptions.AnalysisClickLimitDb is not { } limit) return spec;
+        var card = _model.Card;
+        return _stft.Analyze(AnalysisClickGate.GateWhole(signal, card.SampleRate, AnalysisClickGate.BlockFor(card.HopSize), limit, _passOptions.ClickCrossoversHz));
+    }
+
     private float[] EnhanceSegment(MonteCarloEm? em, BidirectionalStreamingMask? passes, ReadOnlySpan<float> signal, float scale, CancellationToken cancellationToken)
     {
         var spec = _stft.Analyze(signal);
@@ -105,7 +121,7 @@ public sealed class OfflineEnhancer : IEnhancer
         {
             streamed = em == null ? mask : new float[mask.Length];
             if (em != null && _options.SeedNoiseFromStreamingPasses) noise = new float[mask.Length];
-            passes.Compute(spec, streamed, cancellationToken, noise);
+            passes.Compute(PassAnalysis(signal, spec), streamed, cancellationToken, noise);
         }
         float[]? power = em != null || _transients != null ? spec.Power() : null, transientGain = null;
         if (_transients != null)

@@ -61,6 +61,23 @@ public sealed class AnalysisClickGate : IHopConditioner
         _recorded = new long[_bands];
     }
 
+    /// <summary>
+    /// Gates a whole signal at once, forwards in time as a stream would be (the offline enhancer's streaming passes analyse
+    /// this); a tail shorter than a block is copied unchanged.
+    /// </summary>
+    public static float[] GateWhole(ReadOnlySpan<float> signal, int sampleRate, int blockSamples, float limitDb, float[] crossoversHz)
+    {
+        var gate = new AnalysisClickGate(sampleRate, blockSamples, limitDb, crossoversHz);
+        var gated = new float[signal.Length];
+        int whole = signal.Length / blockSamples * blockSamples;
+        gate.Process(signal[..whole], gated.AsSpan(0, whole));
+        signal[whole..].CopyTo(gated.AsSpan(whole));
+        return gated;
+    }
+
+    /// <summary>Blocks of half a hop (a whole hop when it is odd): every block of a frame is complete when the frame is analysed.</summary>
+    public static int BlockFor(int hopSize) => hopSize % 2 == 0 ? hopSize / 2 : hopSize;
+
     /// <summary>Samples per block.</summary>
     public int BlockSamples => _block;
 

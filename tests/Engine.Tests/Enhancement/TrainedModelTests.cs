@@ -157,7 +157,8 @@ public class TrainedModelTests
         double both = SiSdr(clean, Offline(noisy, "default"));
         double spectral = SiSdr(clean, Offline(noisy, "default", new OfflineOptions { ClickLimitDb = null }));
         double neither = SiSdr(clean, Offline(noisy, "default", new OfflineOptions { TransientLimitDb = null, ClickLimitDb = null }));
-        // Measured: −0.01 dB in, 1.53 dB with neither, 10.36 dB with the spectral suppressor, 12.15 dB with the gate too.
+        // Measured: −0.01 dB in, 1.42 dB with neither, 10.87 dB with the spectral suppressor, 12.06 dB with the gate too (12.15
+        // with the streaming passes analysing the input without their analysis gate, which gains 0.5 dB on dev-test's typing).
         string figures = $"SI-SDR {SiSdr(clean, noisy):F2} dB in: {neither:F2} dB with neither, {spectral:F2} dB with the transient suppressor, {both:F2} dB with the click gate too";
         Assert.True(spectral >= neither + 5, figures);
         Assert.True(both >= spectral + 1, figures);

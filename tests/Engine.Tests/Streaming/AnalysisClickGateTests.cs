@@ -118,6 +118,20 @@ public class AnalysisClickGateTests
         }
     }
 
+    /// <summary>The whole-signal form equals the stream in hops, and copies a tail shorter than a block unchanged.</summary>
+    [Fact]
+    public void GateWhole_EqualsTheStream_AndKeepsTheTail()
+    {
+        var x = ClicksOverNoiseAndVoice()[..(10 * Hop + 37)];
+        var whole = AnalysisClickGate.GateWhole(x, SampleRate, Block, 10f, [2000f]);
+        var streamed = Gate(x, new AnalysisClickGate(SampleRate, Block, 10f, [2000f]));
+        Assert.Equal(x.Length, whole.Length);
+        Assert.Equal(streamed, whole[..streamed.Length]);
+        Assert.Equal(x[^37..], whole[^37..]);
+        Assert.Equal(64, AnalysisClickGate.BlockFor(128));
+        Assert.Equal(127, AnalysisClickGate.BlockFor(127));
+    }
+
     [Fact]
     public void Reset_Replays_AndProcessDoesNotAllocate()
     {
