@@ -7,7 +7,8 @@ namespace RealtimeDenoise.Enhancement;
 
 /// <summary>
 /// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3): per segment, the Monte-Carlo EM mask
-/// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>),
+/// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>;
+/// like the live enhancer, the passes analyse the segment through the <see cref="AnalysisClickGate"/>),
 /// given the harmonic fine structure of voiced frames (<see cref="OfflineOptions.HarmonicDepth"/>), then sharpened
 /// (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s gain
 /// (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored; the
