@@ -379,13 +379,17 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 19), WhiteNoise(SampleRate, 0.05f, seed: 20));
         var y = new float[x.Length];
         processor.Process(x.AsSpan(0, 4 * Hop), y.AsSpan(0, 4 * Hop)); // first calls may size buffers
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 4 * Hop; i + 100 <= x.Length; i += 100)
+        // The fewest bytes over several passes: the JIT (tiering, on-stack replacement) can allocate on this thread during
+        // any one pass. Once in CI a single pass showed 6088 bytes, after three clean CI runs of the same code: the JIT, not
+        // the enhancer, which allocates nothing in any pass here.
+        long allocated = AllocationProbe.SteadyStateBytes(() =>
         {
-            processor.Bypass = i > x.Length / 2;
-            processor.Process(x.AsSpan(i, 100), y.AsSpan(i, 100));
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int i = 4 * Hop; i + 100 <= x.Length; i += 100)
+            {
+                processor.Bypass = i > x.Length / 2;
+                processor.Process(x.AsSpan(i, 100), y.AsSpan(i, 100));
+            }
+        });
         Assert.Equal(0, allocated);
         Assert.True(AllFinite(y));
     }
