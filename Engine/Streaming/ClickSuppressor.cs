@@ -138,9 +138,10 @@ public sealed class ClickSuppressor
             _bypassMix = Bypass ? MathF.Min(1f, _bypassMix + _fadeStep) : MathF.Max(0f, _bypassMix - _fadeStep);
             long n = _inputSamples - 1 - _delay; // the output sample leaving now
             if (n < 0) continue;
+            var at = Locate(n);
             if (_bands == 1)
             {
-                float g = GainAt(n, 0);
+                float g = GainAt(at, 0);
                 output[j] *= g + (1f - g) * _bypassMix;
                 continue;
             }
@@ -148,7 +149,7 @@ public sealed class ClickSuppressor
             float y = 0;
             for (int k = 0; k < _bands; k++)
             {
-                float g = GainAt(n, k);
+                float g = GainAt(at, k);
                 y += (g + (1f - g) * _bypassMix) * _bandValues[k];
             }
             output[j] = y;
@@ -211,15 +212,20 @@ public sealed class ClickSuppressor
     internal static float LimitGain(float energy, float allowed, float floor) =>
         energy > allowed ? MathF.Max(floor, MathF.Sqrt(allowed / energy)) : 1f;
 
-    /// <summary>The gain of band <paramref name="band"/> for output sample <paramref name="n"/>, linear between the centres of its block and its nearer neighbour.</summary>
-    private float GainAt(long n, int band)
+    /// <summary>Output sample <paramref name="n"/>'s block, its nearer neighbour, and the neighbour's weight |position| (0 at the block's centre, ½ at its edge).</summary>
+    private (long Block, long Other, float Weight) Locate(long n)
     {
         long i = n / _block;
         float position = (n - i * _block + 0.5f) / _block - 0.5f; // −0.5 … 0.5 from the block's centre
-        long other = position < 0 ? i - 1 : i + 1;
-        float g = BlockGain(i, band);
-        if (other < 0) return g;
-        return g + MathF.Abs(position) * (BlockGain(other, band) - g); // exactly 1 between two blocks of gain 1
+        return (i, position < 0 ? i - 1 : i + 1, MathF.Abs(position));
+    }
+
+    /// <summary>The gain of band <paramref name="band"/> at a located sample, linear between the centres of its block and its nearer neighbour.</summary>
+    private float GainAt((long Block, long Other, float Weight) at, int band)
+    {
+        float g = BlockGain(at.Block, band);
+        if (at.Other < 0) return g;
+        return g + at.Weight * (BlockGain(at.Other, band) - g); // exactly 1 between two blocks of gain 1
     }
 
     private float BlockGain(long block, int band) =>
