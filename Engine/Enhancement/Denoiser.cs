@@ -209,7 +209,10 @@ public static class Denoiser
     public static IEnhancer CreateOffline(IVarianceModel model, OfflineOptions? options = null) =>
         new OfflineEnhancer(model, options);
 
-    /// <summary>The live enhancer (the model is not owned: dispose it after the processor).</summary>
-    public static IStreamProcessor CreateStreaming(IVarianceModel model, StreamingOptions? options = null) =>
-        new StreamingEnhancer(model, options);
+    /// <summary>
+    /// The live enhancer, with an optional companion model mixed in at low SNR (see <see cref="StreamingEnhancer"/>; e.g.
+    /// <see cref="ModelPackage.LoadCompanion"/> with the embedded default). The models are not owned: dispose them after the processor.
+    /// </summary>
+    public static IStreamProcessor CreateStreaming(IVarianceModel model, StreamingOptions? options = null, IVarianceModel? companion = null) =>
+        new StreamingEnhancer(model, options, companion);
 }

@@ -57,6 +57,22 @@ public static class ModelPackage
         }
     }
 
+    /// <summary>True when this build embeds the default's companion (so <see cref="LoadCompanion"/> works).</summary>
+    public static bool HasEmbeddedCompanion
+    {
+        get
+        {
+            try { PackageSource.OpenCompanion(); return true; }
+            catch (InvalidDataException) { return false; }
+        }
+    }
+
+    /// <summary>
+    /// Loads the embedded companion of the default model (models/noise-aware: the same decoder, an encoder trained on noisy
+    /// speech), which the streaming enhancer mixes in at low SNR (<see cref="Enhancement.Denoiser.CreateStreaming"/>).
+    /// </summary>
+    public static IVarianceModel LoadCompanion(ModelLoadOptions? options = null) => Load(PackageSource.OpenCompanion(), options);
+
     /// <summary>Loads a package (null: the embedded default) for inference with the chosen backend.</summary>
     public static IVarianceModel Load(string? directory, ModelLoadOptions? options = null) => Load(PackageSource.Open(directory), options);
 

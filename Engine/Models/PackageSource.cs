@@ -3,27 +3,32 @@ using System.Reflection;
 namespace RealtimeDenoise.Models;
 
 /// <summary>
-/// Where the three files of a model package come from: a folder, or the default package embedded in this
-/// assembly. Every read failure is an <see cref="InvalidDataException"/> naming the file.
+/// Where the three files of a model package come from: a folder, or a package embedded in this assembly (the
+/// default, and its companion). Every read failure is an <see cref="InvalidDataException"/> naming the file.
 /// </summary>
 internal sealed class PackageSource
 {
-    private const string ResourcePrefix = "RealtimeDenoise.Models.Default.";
+    private const string DefaultName = "Default", CompanionName = "NoiseAware";
 
     private readonly Dictionary<string, byte[]>? _memory;
-    private readonly string _memoryLabel;
+    private readonly string _memoryLabel, _resourcePrefix;
 
-    private PackageSource(string? directory, Dictionary<string, byte[]>? memory = null, string memoryLabel = "embedded")
+    private PackageSource(string? directory, Dictionary<string, byte[]>? memory = null, string memoryLabel = "embedded", string embeddedName = DefaultName)
     {
         Directory = directory;
         _memory = memory;
         _memoryLabel = memoryLabel;
+        _embeddedName = embeddedName;
+        _resourcePrefix = $"RealtimeDenoise.Models.{embeddedName}.";
     }
+
+    private readonly string _embeddedName;
 
     /// <summary>The folder, or null for an embedded or in-memory package.</summary>
     public string? Directory { get; }
 
-    public string Label => Directory ?? (_memory is null ? "embedded default model" : "in-memory model package");
+    public string Label => Directory ?? (_memory is not null ? "in-memory model package"
+        : _embeddedName == DefaultName ? "embedded default model" : "embedded companion model");
 
     /// <summary>A package held in memory (e.g. generated or downloaded at run time); files are named "memory:NAME".</summary>
     public static PackageSource FromMemory(byte[] encoder, byte[] decoder, byte[] card) => new(null, new Dictionary<string, byte[]>
@@ -36,19 +41,28 @@ internal sealed class PackageSource
     /// <summary>A folder, or (null) the embedded default; fails clearly when no default was embedded at build time.</summary>
     public static PackageSource Open(string? directory)
     {
-        if (directory is null)
-        {
-            var names = typeof(PackageSource).Assembly.GetManifestResourceNames();
-            string[] missing = [.. new[] { Onnx.VaeOnnx.EncoderFile, Onnx.VaeOnnx.DecoderFile, Onnx.VaeOnnx.CardFile }.Where(f => !names.Contains(ResourcePrefix + f))];
-            if (missing.Length > 0)
-                throw new InvalidDataException(
-                    $"No default model is embedded in {typeof(PackageSource).Assembly.GetName().Name} (missing: {string.Join(", ", missing)}; " +
-                    "models/default/ did not exist when it was built). Give a model package folder instead (e.g. models/NAME).");
-            return new PackageSource(null);
-        }
+        if (directory is null) return OpenEmbedded(DefaultName, "models/default/");
         if (!System.IO.Directory.Exists(directory))
             throw new InvalidDataException($"{directory}: model package folder not found.", new DirectoryNotFoundException(directory));
         return new PackageSource(Path.GetFullPath(directory));
+    }
+
+    /// <summary>
+    /// The embedded companion of the default: the same decoder with an encoder trained on noisy speech (models/noise-aware/),
+    /// which the streaming enhancer mixes in at low SNR. Fails clearly when it was not embedded at build time.
+    /// </summary>
+    public static PackageSource OpenCompanion() => OpenEmbedded(CompanionName, "models/noise-aware/");
+
+    private static PackageSource OpenEmbedded(string name, string folder)
+    {
+        var source = new PackageSource(null, memoryLabel: name == DefaultName ? "embedded" : "embedded-companion", embeddedName: name);
+        var names = typeof(PackageSource).Assembly.GetManifestResourceNames();
+        string[] missing = [.. new[] { Onnx.VaeOnnx.EncoderFile, Onnx.VaeOnnx.DecoderFile, Onnx.VaeOnnx.CardFile }.Where(f => !names.Contains(source._resourcePrefix + f))];
+        if (missing.Length > 0)
+            throw new InvalidDataException(
+                $"No {(name == DefaultName ? "default" : "companion")} model is embedded in {typeof(PackageSource).Assembly.GetName().Name} (missing: {string.Join(", ", missing)}; " +
+                $"{folder} did not exist when it was built). Give a model package folder instead (e.g. models/NAME).");
+        return source;
     }
 
     /// <summary>How a file of this package is named in messages: its path, or "embedded:NAME".</summary>
@@ -62,7 +76,7 @@ internal sealed class PackageSource
         if (_memory is not null) return _memory[file];
         if (Directory is null)
         {
-            using var stream = typeof(PackageSource).Assembly.GetManifestResourceStream(ResourcePrefix + file)
+            using var stream = typeof(PackageSource).Assembly.GetManifestResourceStream(_resourcePrefix + file)
                 ?? throw new InvalidDataException($"embedded:{file}: resource missing from {typeof(PackageSource).Assembly.GetName().Name}.");
             var bytes = new byte[stream.Length];
             stream.ReadExactly(bytes);

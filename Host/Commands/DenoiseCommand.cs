@@ -99,10 +99,12 @@ public sealed class DenoiseCommand : ICommand
                     }
                     bool needsModel = mode == EnhanceMode.Streaming ? streamingOverride is null : offlineOverride is null;
                     var m = needsModel ? RentModel() : null;
+                    IVarianceModel? companion = null;
                     try
                     {
+                        if (needsModel && mode == EnhanceMode.Streaming) companion = model.LoadCompanion(streaming);
                         var settings = new DenoiseSettings(mode,
-                            streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming)),
+                            streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming, companion)),
                             offlineOverride ?? (() => Denoiser.CreateOffline(m!)),
                             modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment);
                         string? dir = Path.GetDirectoryName(job.Output);
@@ -121,6 +123,7 @@ public sealed class DenoiseCommand : ICommand
                     }
                     finally
                     {
+                        companion?.Dispose();
                         if (m is not null) models.Add(m);
                     }
                 });

@@ -38,7 +38,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "Score the enhancer on a list of noisy/clean pairs (SI-SDR, SI-SDRi, segSNR, STOI, real-time factor)";
     public string Usage =>
         "usage: rtdenoise eval --list LIST.csv [--mode offline|streaming] [--out results.csv|results.json]\n" +
-        "                      [--lookahead N] [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
+        "                      [--lookahead N] [--companion-weight W] [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
         "Enhances every noisy file of LIST.csv (columns id,clean,noisy,noise_name,snr_db,speaker; paths relative to\n" +
         "the list, e.g. ../shared/data/dev-test/list.csv) and scores it against the clean file: SI-SDR and its\n" +
         "improvement over the noisy input, segmental SNR (32 ms frames, clamped to [-10, 35] dB), STOI (Taal 2011)\n" +
@@ -48,6 +48,7 @@ public sealed class EvalCommand : ICommand
         "  --list FILE      evaluation list (required)\n" +
         "  --mode MODE      offline (whole file, default) or streaming (the live processor, 128-sample blocks)\n" +
         "  --lookahead N    streaming: frames of lookahead, 0–8 (default 0; up to 2 helps, more only adds latency)\n" +
+        "  --companion-weight W  streaming with the embedded model: largest share of its companion, 0–1 (default 0.5; 0: off)\n" +
         "  --out FILE       per-file results as CSV, or settings + group means + per-file results as JSON\n" +
         "  --model DIR      model package folder (default: the embedded model)\n" +
         "  --backend NAME   managed (default) or onnx\n" +
@@ -102,7 +103,11 @@ public sealed class EvalCommand : ICommand
                 ["list"] = Path.GetFullPath(list), ["mode"] = mode.ToString().ToLowerInvariant(), ["model"] = model ?? "(embedded)",
                 ["backend"] = backend.ToString().ToLowerInvariant(), ["jobs"] = jobs.ToString(CultureInfo.InvariantCulture),
             };
-            if (mode == EvalMode.Streaming) meta["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture);
+            if (mode == EvalMode.Streaming)
+            {
+                meta["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture);
+                meta["companion_weight"] = model is null ? streaming.CompanionWeight.ToString(CultureInfo.InvariantCulture) : "0 (no companion with --model)";
+            }
             EvalReportWriter.Write(outPath, results, groups, meta);
             Out.WriteLine($"per-file results: {outPath}");
         }
@@ -134,8 +139,19 @@ public sealed class EvalCommand : ICommand
 
     private static IStreamProcessor CreateModelStreaming(EvalSettings s)
     {
-        var model = ModelPackage.Load(s.ModelDirectory, new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath));
-        try { return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model, s.Streaming)); }
-        catch { model.Dispose(); throw; }
+        var load = new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath);
+        var model = ModelPackage.Load(s.ModelDirectory, load);
+        IVarianceModel? companion = null;
+        try
+        {
+            companion = ModelChoice.LoadCompanion(s.ModelDirectory, s.Streaming, load);
+            return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model, s.Streaming, companion), companion);
+        }
+        catch
+        {
+            companion?.Dispose();
+            model.Dispose();
+            throw;
+        }
     }
 }

@@ -29,8 +29,8 @@ internal sealed class ModelOwningEnhancer : IEnhancer, IDisposable
     }
 }
 
-/// <summary>A stream processor that owns the model it was built from.</summary>
-internal sealed class ModelOwningStreamProcessor(IVarianceModel model, IStreamProcessor inner) : IStreamProcessor
+/// <summary>A stream processor that owns the model (and the companion, if any) it was built from.</summary>
+internal sealed class ModelOwningStreamProcessor(IVarianceModel model, IStreamProcessor inner, IVarianceModel? companion = null) : IStreamProcessor
 {
     public int SampleRate => inner.SampleRate;
     public int LatencySamples => inner.LatencySamples;
@@ -41,6 +41,7 @@ internal sealed class ModelOwningStreamProcessor(IVarianceModel model, IStreamPr
     public void Dispose()
     {
         inner.Dispose();
+        companion?.Dispose();
         model.Dispose();
     }
 }

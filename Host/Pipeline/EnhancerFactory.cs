@@ -29,8 +29,22 @@ public sealed record ModelChoice(string? ModelDirectory, InferenceBackend Backen
             throw new EnhancerUnavailableException("no default model is embedded in this build; give a model package with --model DIR");
         if (Device == ExecutionDevice.Cuda && Backend == InferenceBackend.Managed)
             throw new UsageException("--device cuda needs --backend onnx (or auto).");
-        return ModelPackage.Load(ModelDirectory, new ModelLoadOptions(Backend, Device, OrtLibrary) { Notice = n => Console.Error.WriteLine($"rtdenoise: {n}") });
+        return ModelPackage.Load(ModelDirectory, LoadOptions);
     }
+
+    /// <summary>The companion the streaming enhancer mixes in at low SNR (see <see cref="LoadCompanion(string?, StreamingOptions?, ModelLoadOptions)"/>).</summary>
+    public IVarianceModel? LoadCompanion(StreamingOptions? options) => LoadCompanion(ModelDirectory, options, LoadOptions);
+
+    /// <summary>
+    /// The embedded companion (<see cref="ModelPackage.LoadCompanion"/>) when the model is the embedded default and
+    /// <see cref="StreamingOptions.CompanionWeight"/> is above 0; none for a package given with --model, whose companion we do not know.
+    /// </summary>
+    public static IVarianceModel? LoadCompanion(string? modelDirectory, StreamingOptions? options, ModelLoadOptions load) =>
+        modelDirectory is null && (options ?? new StreamingOptions()).CompanionWeight > 0 && ModelPackage.HasEmbeddedCompanion
+            ? ModelPackage.LoadCompanion(load)
+            : null;
+
+    private ModelLoadOptions LoadOptions => new(Backend, Device, OrtLibrary) { Notice = n => Console.Error.WriteLine($"rtdenoise: {n}") };
 }
 
 /// <summary>No model is available: no --model given and none embedded in this build.</summary>
@@ -41,7 +55,8 @@ public static class EnhancerFactory
 {
     public static IStreamProcessor CreateStreaming(ModelChoice model, StreamingOptions? options = null)
     {
-        return Denoiser.CreateStreaming(model.Load(), options);
+        var loaded = model.Load();
+        return Denoiser.CreateStreaming(loaded, options, model.LoadCompanion(options));
     }
 
     public static IEnhancer CreateOffline(ModelChoice model)

@@ -375,7 +375,9 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         IVarianceModel model = kind == "shape"
             ? new SpectralShapeModel()
             : new ManagedVarianceModel(TestModels.Random(257, 16, [64], [64], Activation.Tanh, seed: 3), new ModelCard { LatentDim = 16 });
-        using var processor = Denoiser.CreateStreaming(model, new StreamingOptions { LookaheadFrames = 5, MaskTimeSmoothing = 0.3f, MaskFrequencySmoothing = 0.5f });
+        // With a companion (another model), so the mix and both processors are measured.
+        var companion = new ManagedVarianceModel(TestModels.Random(257, 16, [64], [64], Activation.Tanh, seed: 6), new ModelCard { LatentDim = 16 });
+        using var processor = Denoiser.CreateStreaming(model, new StreamingOptions { LookaheadFrames = 5, MaskTimeSmoothing = 0.3f, MaskFrequencySmoothing = 0.5f }, companion);
         var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 19), WhiteNoise(SampleRate, 0.05f, seed: 20));
         var y = new float[x.Length];
         processor.Process(x.AsSpan(0, 4 * Hop), y.AsSpan(0, 4 * Hop)); // first calls may size buffers
@@ -392,6 +394,36 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         });
         Assert.Equal(0, allocated);
         Assert.True(AllFinite(y));
+    }
+
+    /// <summary>
+    /// A companion that is the same model with the same settings makes the same frames, so the mix, whatever its weight,
+    /// is the enhancer without one, bit for bit: the companion's frames are mixed in, not added to the primary's.
+    /// </summary>
+    [Fact]
+    public void Companion_ThatIsTheSameModel_ChangesNothing()
+    {
+        var x = Add(VoicedBursts(3 * SampleRate, 0.3f, seed: 21), WhiteNoise(3 * SampleRate, 0.2f, seed: 22));
+        var model = new SpectralShapeModel();
+        using var alone = new StreamingEnhancer(model, new StreamingOptions { CompanionWeight = 0 }, model);
+        using var mixed = new StreamingEnhancer(model, new StreamingOptions { CompanionWeight = 1 }, model);
+        Assert.False(alone.HasCompanion);
+        Assert.True(mixed.HasCompanion);
+        Assert.Equal(RunAligned(alone, x), RunAligned(mixed, x));
+    }
+
+    [Fact]
+    public void Companion_OfAnotherModel_ChangesNoisySpeech_AndBypassStillPassesTheInput()
+    {
+        var x = Add(VoicedBursts(3 * SampleRate, 0.3f, seed: 23), WhiteNoise(3 * SampleRate, 0.3f, seed: 24));
+        var companion = new ManagedVarianceModel(TestModels.Random(257, 16, [64], [64], Activation.Tanh, seed: 5), new ModelCard { LatentDim = 16 });
+        using var alone = new StreamingEnhancer(new SpectralShapeModel());
+        using var mixed = new StreamingEnhancer(new SpectralShapeModel(), companion: companion);
+        Assert.NotEqual(RunAligned(alone, x), RunAligned(mixed, x));
+        mixed.Bypass = true;
+        mixed.Reset();
+        var y = RunAligned(mixed, x);
+        for (int i = 0; i < x.Length; i++) Assert.True(Math.Abs(x[i] - y[i]) < 1e-5, $"sample {i}: {y[i]} vs {x[i]}");
     }
 
     [Fact]

@@ -43,3 +43,13 @@ public sealed class DevTestFactAttribute : FactAttribute
             Skip = "shared/data/dev-test not found above the test binary folder (expected beside the repository).";
     }
 }
+
+/// <summary>A theory that is skipped, with the reason, when shared/data/dev-test is not beside the repository.</summary>
+public sealed class DevTestTheoryAttribute : TheoryAttribute
+{
+    public DevTestTheoryAttribute()
+    {
+        if (DevTestData.Directory is null)
+            Skip = "shared/data (dev-test) not found above the test binary folder (expected beside the repository).";
+    }
+}
