@@ -15,15 +15,41 @@ namespace RealtimeDenoise.Enhancement;
 internal sealed class BidirectionalStreamingMask
 {
     private readonly VaeNmfFrameProcessor _processor;
-    private readonly float[] _discardReal, _discardImag;
+    private readonly VaeNmfFrameProcessor? _companion;
+    private readonly CompanionMix? _mix;
+    private readonly float[] _discardReal, _discardImag, _mixed;
 
-    public BidirectionalStreamingMask(IVarianceModel model, StreamingOptions options)
+    /// <param name="model">The speech model.</param>
+    /// <param name="options">The passes' settings.</param>
+    /// <param name="companion">A second speech model mixed in at low SNR as in the live enhancer (<see cref="CompanionMix"/>); null: none.</param>
+    public BidirectionalStreamingMask(IVarianceModel model, StreamingOptions options, IVarianceModel? companion = null)
     {
         if (options.LookaheadFrames != 0)
             throw new ArgumentException("The offline streaming passes take no lookahead (the whole segment is known).", nameof(options));
         _processor = new VaeNmfFrameProcessor(model, options);
         _discardReal = new float[model.Bins];
         _discardImag = new float[model.Bins];
+        _mixed = new float[model.Bins];
+        if (companion != null && options.CompanionWeight > 0)
+        {
+            _companion = new VaeNmfFrameProcessor(companion, options);
+            _mix = new CompanionMix(_processor, _companion, model.Bins, model.Card.HopSize, model.Card.SampleRate, options.CompanionWeight);
+        }
+    }
+
+    /// <summary>Runs frame <paramref name="n"/> through the processor (or the mix) and returns its mask.</summary>
+    private ReadOnlySpan<float> Mask(Spectrogram spec, int n)
+    {
+        if (_mix is null)
+        {
+            _processor.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), _discardReal, _discardImag);
+            return _processor.LastMask;
+        }
+        _mix.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), _discardReal, _discardImag);
+        // The mix of the two outputs is the mix of the two masks, m_a + w·(m_b − m_a): both filter the same frame.
+        TensorPrimitives.Subtract(_companion!.LastMask, _processor.LastMask, _mixed);
+        TensorPrimitives.MultiplyAdd(_mixed, _mix.LastWeight, _processor.LastMask, _mixed);
+        return _mixed;
     }
 
     /// <summary>
@@ -33,26 +59,31 @@ internal sealed class BidirectionalStreamingMask
     public void Compute(Spectrogram spec, Span<float> mask, CancellationToken cancellationToken, Span<float> noise = default)
     {
         int bins = spec.Bins;
-        _processor.Reset();
+        Reset();
         for (int n = 0; n < spec.Frames; n++)
         {
             if ((n & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-            _processor.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), _discardReal, _discardImag);
-            _processor.LastMask.CopyTo(mask.Slice(n * bins, bins));
+            Mask(spec, n).CopyTo(mask.Slice(n * bins, bins));
             if (!noise.IsEmpty) _processor.LastNoiseVariance.CopyTo(noise.Slice(n * bins, bins));
         }
-        _processor.Reset();
+        Reset();
         for (int n = spec.Frames - 1; n >= 0; n--)
         {
             if ((n & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-            _processor.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), _discardReal, _discardImag);
+            var m = Mask(spec, n);
             var row = mask.Slice(n * bins, bins);
-            TensorPrimitives.Multiply(row, _processor.LastMask, row);
+            TensorPrimitives.Multiply(row, m, row);
             TensorPrimitives.Sqrt(row, row);
             if (noise.IsEmpty) continue;
             row = noise.Slice(n * bins, bins);
             TensorPrimitives.Multiply(row, _processor.LastNoiseVariance, row);
             TensorPrimitives.Sqrt(row, row);
         }
+    }
+
+    private void Reset()
+    {
+        if (_mix is null) _processor.Reset();
+        else _mix.Reset();
     }
 }

@@ -206,8 +206,12 @@ public sealed class OfflineOptions
 /// <summary>Entry points that build enhancers from a speech model; used by the hosts and by plugin hosts.</summary>
 public static class Denoiser
 {
-    public static IEnhancer CreateOffline(IVarianceModel model, OfflineOptions? options = null) =>
-        new OfflineEnhancer(model, options);
+    /// <summary>
+    /// The whole-buffer enhancer; its streaming passes mix in the optional companion model at low SNR as the live enhancer
+    /// does (e.g. <see cref="ModelPackage.LoadCompanion"/> with the embedded default). The models are not owned.
+    /// </summary>
+    public static IEnhancer CreateOffline(IVarianceModel model, OfflineOptions? options = null, IVarianceModel? companion = null) =>
+        new OfflineEnhancer(model, options, companion);
 
     /// <summary>
     /// The live enhancer, with an optional companion model mixed in at low SNR (see <see cref="StreamingEnhancer"/>; e.g.

@@ -8,7 +8,8 @@ namespace RealtimeDenoise.Enhancement;
 /// <summary>
 /// Whole-buffer enhancement with the VAE-NMF model (ALGORITHM.md §3): per segment, the Monte-Carlo EM mask
 /// blended with the streaming enhancer's forward and backward masks (<see cref="OfflineOptions.StreamingPassWeight"/>;
-/// like the live enhancer, the passes analyse the segment through the <see cref="AnalysisClickGate"/>),
+/// like the live enhancer, the passes analyse the segment through the <see cref="AnalysisClickGate"/> and mix in the
+/// companion model at low SNR when one is given, <see cref="CompanionMix"/>),
 /// given the harmonic fine structure of voiced frames (<see cref="OfflineOptions.HarmonicDepth"/>), then sharpened
 /// (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s gain
 /// (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored; the
@@ -26,7 +27,16 @@ public sealed class OfflineEnhancer : IEnhancer
     private readonly HarmonicComb? _harmonics; // null when OfflineOptions.HarmonicDepth is 0
     private readonly StreamingOptions _passOptions;
 
-    public OfflineEnhancer(IVarianceModel model, OfflineOptions? options = null)
+    private readonly IVarianceModel? _companion;
+
+    /// <param name="model">The speech model.</param>
+    /// <param name="options">Settings; null: the defaults.</param>
+    /// <param name="companion">
+    /// A second speech model with the same STFT (null: none) that the streaming passes mix in at low SNR, as the live enhancer
+    /// does. Measured with the embedded companion (SI-SDRi dB, dev-test / tuning set, two seeds): 7.19 / 6.48 → 7.27 / 6.64;
+    /// the dev-test clean files as input, worst 20.7 → 20.7 dB forwards, 21.4 → 21.4 backwards.
+    /// </param>
+    public OfflineEnhancer(IVarianceModel model, OfflineOptions? options = null, IVarianceModel? companion = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
@@ -41,6 +51,8 @@ public sealed class OfflineEnhancer : IEnhancer
         if (_options.TransientLimitDb is { } limit) _transients = new TransientSuppressor(config, limit);
         if (_options.HarmonicDepth > 0) _harmonics = new HarmonicComb(config.Bins, (float)card.SampleRate / card.FftSize);
         _passOptions = _options.StreamingPasses ?? new StreamingOptions();
+        if (companion != null) CompanionMix.CheckCompanion(model, companion, nameof(companion));
+        _companion = companion;
     }
 
     public int SampleRate => _model.Card.SampleRate;
@@ -68,7 +80,7 @@ public sealed class OfflineEnhancer : IEnhancer
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
         var em = _options.StreamingPassWeight < 1 ? new MonteCarloEm(_model, _options, _options.Seed, FindGradient()) : null;
-        var passes = _options.StreamingPassWeight > 0 ? new BidirectionalStreamingMask(_model, _passOptions) : null;
+        var passes = _options.StreamingPassWeight > 0 ? new BidirectionalStreamingMask(_model, _passOptions, _companion) : null;
         int start = 0;
         while (true)
         {

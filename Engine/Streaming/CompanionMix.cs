@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using RealtimeDenoise.Dsp;
 using RealtimeDenoise.Enhancement;
+using RealtimeDenoise.Models;
 
 namespace RealtimeDenoise.Streaming;
 
@@ -54,6 +55,15 @@ internal sealed class CompanionMix : ISideChainSpectralProcessor
     }
 
     public int LookaheadFrames => _primary.LookaheadFrames;
+
+    /// <summary>Throws unless <paramref name="companion"/> works on the same STFT frames as <paramref name="model"/>.</summary>
+    public static void CheckCompanion(IVarianceModel model, IVarianceModel companion, string paramName)
+    {
+        ModelCard card = model.Card, other = companion.Card;
+        if (other.FftSize != card.FftSize || other.HopSize != card.HopSize || other.SampleRate != card.SampleRate || companion.Bins != model.Bins)
+            throw new ArgumentException($"The companion model's STFT (n_fft {other.FftSize}, hop {other.HopSize}, {other.SampleRate} Hz, {companion.Bins} bins) " +
+                                        $"differs from the model's (n_fft {card.FftSize}, hop {card.HopSize}, {card.SampleRate} Hz, {model.Bins} bins).", paramName);
+    }
 
     /// <summary>The companion's share of the last frame written.</summary>
     public float LastWeight { get; private set; }

@@ -37,10 +37,7 @@ public sealed class StreamingEnhancer : IStreamProcessor
         ISideChainSpectralProcessor spectral = _processor;
         if (companion != null && options.CompanionWeight > 0)
         {
-            var other = companion.Card;
-            if (other.FftSize != card.FftSize || other.HopSize != card.HopSize || other.SampleRate != card.SampleRate || companion.Bins != model.Bins)
-                throw new ArgumentException($"The companion model's STFT (n_fft {other.FftSize}, hop {other.HopSize}, {other.SampleRate} Hz, {companion.Bins} bins) " +
-                                            $"differs from the model's (n_fft {card.FftSize}, hop {card.HopSize}, {card.SampleRate} Hz, {model.Bins} bins).", nameof(companion));
+            CompanionMix.CheckCompanion(model, companion, nameof(companion));
             _companion = new VaeNmfFrameProcessor(companion, options);
             spectral = new CompanionMix(_processor, _companion, model.Bins, card.HopSize, card.SampleRate, options.CompanionWeight);
         }

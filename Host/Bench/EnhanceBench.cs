@@ -25,19 +25,25 @@ public sealed class EnhanceBench : IBenchmarkSuite
             var (streamModel, gradient, source) = loaded.Value;
             using (streamModel)
             {
-                // As the hosts run it: with the embedded default comes its companion (twice the work per frame).
-                using var companion = options.Model is null && ModelPackage.HasEmbeddedDefault
-                    ? Pipeline.ModelChoice.LoadCompanion(null, null, new ModelLoadOptions(backend, ExecutionDevice.Cpu, options.OrtLibrary, options.Threads))
-                    : null;
+                using var companion = LoadCompanion(options, backend);
                 MeasureStreaming(streamModel, companion, options.Quick, $"streaming/{backend.ToString().ToLowerInvariant()}",
                     companion is null ? source : source + " + embedded companion", report, cancellationToken);
             }
             var offline = TryLoad(options, backend, options.Threads, report);
             if (offline is null) continue;
             using (offline.Value.Model)
-                MeasureOffline(offline.Value.Model, gradient, options.Quick, options.Threads, $"offline/{backend.ToString().ToLowerInvariant()}", report, cancellationToken);
+            {
+                using var companion = LoadCompanion(options, backend);
+                MeasureOffline(offline.Value.Model, companion, gradient, options.Quick, options.Threads, $"offline/{backend.ToString().ToLowerInvariant()}", report, cancellationToken);
+            }
         }
     }
+
+    /// <summary>As the hosts run it: with the embedded default comes its companion (twice the work per streaming frame).</summary>
+    private static IVarianceModel? LoadCompanion(BenchOptions options, InferenceBackend backend) =>
+        options.Model is null && ModelPackage.HasEmbeddedDefault
+            ? Pipeline.ModelChoice.LoadCompanion(null, null, new ModelLoadOptions(backend, ExecutionDevice.Cpu, options.OrtLibrary, options.Threads))
+            : null;
 
     /// <summary>The chosen package (or the embedded default); random weights of the default shape when there is none, so speed can still be measured.</summary>
     private static (IVarianceModel Model, IDecoderGradient? Gradient, string Source)? TryLoad(BenchOptions options, InferenceBackend backend, int threads, BenchReport report)
@@ -101,12 +107,12 @@ public sealed class EnhanceBench : IBenchmarkSuite
         report.Notes.Add($"enhance: {name} model = {source}, {times.Count} frames, one thread.");
     }
 
-    private static void MeasureOffline(IVarianceModel model, IDecoderGradient? gradient, bool quick, int threads, string name, BenchReport report, CancellationToken cancellationToken)
+    private static void MeasureOffline(IVarianceModel model, IVarianceModel? companion, IDecoderGradient? gradient, bool quick, int threads, string name, BenchReport report, CancellationToken cancellationToken)
     {
         int rate = model.Card.SampleRate;
         double seconds = quick ? 2 : 10;
         var signal = SyntheticNoisySpeech((int)(seconds * rate), rate, seed: 8);
-        var enhancer = Denoiser.CreateOffline(model, new OfflineOptions { DecoderGradient = gradient });
+        var enhancer = Denoiser.CreateOffline(model, new OfflineOptions { DecoderGradient = gradient }, companion);
         var watch = Stopwatch.StartNew();
         enhancer.Enhance(signal, cancellationToken: cancellationToken);
         double elapsed = watch.Elapsed.TotalSeconds;

@@ -102,10 +102,10 @@ public sealed class DenoiseCommand : ICommand
                     IVarianceModel? companion = null;
                     try
                     {
-                        if (needsModel && mode == EnhanceMode.Streaming) companion = model.LoadCompanion(streaming);
+                        if (needsModel) companion = model.LoadCompanion(mode == EnhanceMode.Streaming ? streaming : null);
                         var settings = new DenoiseSettings(mode,
                             streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming, companion)),
-                            offlineOverride ?? (() => Denoiser.CreateOffline(m!)),
+                            offlineOverride ?? (() => Denoiser.CreateOffline(m!, companion: companion)),
                             modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment);
                         string? dir = Path.GetDirectoryName(job.Output);
                         if (dir is not null) Directory.CreateDirectory(dir);

@@ -134,8 +134,15 @@ public sealed class EvalCommand : ICommand
         foreach (var w in r.Warnings) Err.WriteLine($"  warning: {r.Item.Id}: {w}");
     }
 
-    private static IEnhancer CreateModelOffline(EvalSettings s) =>
-        new ModelOwningEnhancer(ModelPackage.Load(s.ModelDirectory, new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath)), m => Denoiser.CreateOffline(m));
+    private static IEnhancer CreateModelOffline(EvalSettings s)
+    {
+        var load = new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath);
+        var model = ModelPackage.Load(s.ModelDirectory, load);
+        IVarianceModel? companion;
+        try { companion = ModelChoice.LoadCompanion(s.ModelDirectory, null, load); }
+        catch { model.Dispose(); throw; }
+        return new ModelOwningEnhancer(model, companion, (m, c) => Denoiser.CreateOffline(m, companion: c));
+    }
 
     private static IStreamProcessor CreateModelStreaming(EvalSettings s)
     {

@@ -4,17 +4,24 @@ using RealtimeDenoise.Streaming;
 
 namespace RealtimeDenoise.Host.Eval;
 
-/// <summary>An offline enhancer that owns the model it was built from, so disposing the enhancer releases the model.</summary>
+/// <summary>An offline enhancer that owns the model (and companion, if any) it was built from, so disposing the enhancer releases them.</summary>
 internal sealed class ModelOwningEnhancer : IEnhancer, IDisposable
 {
     private readonly IVarianceModel _model;
+    private readonly IVarianceModel? _companion;
     private readonly IEnhancer _inner;
 
-    public ModelOwningEnhancer(IVarianceModel model, Func<IVarianceModel, IEnhancer> create)
+    public ModelOwningEnhancer(IVarianceModel model, IVarianceModel? companion, Func<IVarianceModel, IVarianceModel?, IEnhancer> create)
     {
         _model = model;
-        try { _inner = create(model); }
-        catch { model.Dispose(); throw; }
+        _companion = companion;
+        try { _inner = create(model, companion); }
+        catch
+        {
+            companion?.Dispose();
+            model.Dispose();
+            throw;
+        }
     }
 
     public int SampleRate => _inner.SampleRate;
@@ -25,6 +32,7 @@ internal sealed class ModelOwningEnhancer : IEnhancer, IDisposable
     public void Dispose()
     {
         (_inner as IDisposable)?.Dispose();
+        _companion?.Dispose();
         _model.Dispose();
     }
 }

@@ -32,7 +32,7 @@ public sealed record ModelChoice(string? ModelDirectory, InferenceBackend Backen
         return ModelPackage.Load(ModelDirectory, LoadOptions);
     }
 
-    /// <summary>The companion the streaming enhancer mixes in at low SNR (see <see cref="LoadCompanion(string?, StreamingOptions?, ModelLoadOptions)"/>).</summary>
+    /// <summary>The companion the streaming enhancer (and the offline one's streaming passes) mixes in at low SNR (see <see cref="LoadCompanion(string?, StreamingOptions?, ModelLoadOptions)"/>).</summary>
     public IVarianceModel? LoadCompanion(StreamingOptions? options) => LoadCompanion(ModelDirectory, options, LoadOptions);
 
     /// <summary>
@@ -61,6 +61,7 @@ public static class EnhancerFactory
 
     public static IEnhancer CreateOffline(ModelChoice model)
     {
-        return Denoiser.CreateOffline(model.Load());
+        var loaded = model.Load();
+        return Denoiser.CreateOffline(loaded, companion: model.LoadCompanion(null));
     }
 }

@@ -23,6 +23,33 @@ public class BidirectionalStreamingMaskTests
         return r;
     }
 
+    /// <summary>A companion that is the same model makes the same masks, so the passes' mix of the two is the mask without one, bit for bit.</summary>
+    [Fact]
+    public void Companion_ThatIsTheSameModel_ChangesNothing()
+    {
+        var spec = Analyze(Add(VoicedBursts(2 * SampleRate, 0.3f, seed: 7), WhiteNoise(2 * SampleRate, 0.3f, seed: 8)));
+        var model = new SpectralShapeModel();
+        float[] alone = new float[spec.Real.Length], mixed = new float[spec.Real.Length];
+        float[] aloneNoise = new float[spec.Real.Length], mixedNoise = new float[spec.Real.Length];
+        new BidirectionalStreamingMask(model, new StreamingOptions()).Compute(spec, alone, CancellationToken.None, aloneNoise);
+        new BidirectionalStreamingMask(model, new StreamingOptions { CompanionWeight = 1 }, model).Compute(spec, mixed, CancellationToken.None, mixedNoise);
+        Assert.Equal(alone, mixed);
+        Assert.Equal(aloneNoise, mixedNoise);
+    }
+
+    [Fact]
+    public void Companion_OfAnotherModel_ChangesTheMaskOfNoisySpeech()
+    {
+        var spec = Analyze(Add(VoicedBursts(3 * SampleRate, 0.3f, seed: 9), WhiteNoise(3 * SampleRate, 0.3f, seed: 10)));
+        var companion = new RealtimeDenoise.Models.ManagedVarianceModel(Models.TestModels.Random(257, 16, [64], [64], RealtimeDenoise.Models.Activation.Tanh, seed: 5),
+            new RealtimeDenoise.Models.ModelCard { LatentDim = 16 });
+        float[] alone = new float[spec.Real.Length], mixed = new float[spec.Real.Length];
+        new BidirectionalStreamingMask(new SpectralShapeModel(), new StreamingOptions()).Compute(spec, alone, CancellationToken.None);
+        new BidirectionalStreamingMask(new SpectralShapeModel(), new StreamingOptions(), companion).Compute(spec, mixed, CancellationToken.None);
+        Assert.NotEqual(alone, mixed);
+        Assert.All(mixed, m => Assert.InRange(m, 0f, 1f));
+    }
+
     [Fact]
     public void Mask_OfTheTimeReversedInput_IsTheTimeReversedMask()
     {

@@ -28,11 +28,13 @@ public class TrainedModelTests
 
     private static float[] Offline(float[] x, string package, OfflineOptions? options = null)
     {
-        using var model = Load(package);
-        return Denoiser.CreateOffline(model, options).Enhance(x);
+        bool withCompanion = package == "default+companion";
+        using var model = Load(withCompanion ? "default" : package);
+        using var companion = withCompanion ? ModelPackage.LoadCompanion() : null;
+        return Denoiser.CreateOffline(model, options, companion).Enhance(x);
     }
 
-    /// <summary>Streaming with <paramref name="package"/>; "default+companion": the embedded default with its embedded companion, as the hosts run it.</summary>
+    /// <summary>Streaming with <paramref name="package"/>; "default+companion" (here and offline): the embedded default with its embedded companion, as the hosts run it.</summary>
     private static float[] Streaming(float[] x, string package, StreamingOptions? options = null)
     {
         bool withCompanion = package == "default+companion";
@@ -54,7 +56,7 @@ public class TrainedModelTests
     public static TheoryData<string, string> Modes => new()
     {
         { "offline", "default" }, { "streaming", "default" }, { "offline", "noise-aware" }, { "streaming", "noise-aware" },
-        { "streaming", "default+companion" },
+        { "offline", "default+companion" }, { "streaming", "default+companion" },
     };
 
     /// <summary>offline, streaming, or passes: the offline enhancer's forward/backward streaming passes alone.</summary>
@@ -134,6 +136,7 @@ public class TrainedModelTests
     [Theory]
     [InlineData("offline", "default")]
     [InlineData("streaming", "default")]
+    [InlineData("offline", "default+companion")]
     [InlineData("streaming", "default+companion")]
     public void CleanSpeech_WithoutAPauseFromTheStart_PassesAlmostUnchanged(string mode, string package)
     {
