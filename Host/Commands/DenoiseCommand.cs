@@ -102,10 +102,10 @@ public sealed class DenoiseCommand : ICommand
                     IVarianceModel? companion = null;
                     try
                     {
-                        if (needsModel) companion = model.LoadCompanion(mode == EnhanceMode.Streaming ? streaming : null);
+                        if (needsModel) companion = model.LoadCompanion(streaming);
                         var settings = new DenoiseSettings(mode,
                             streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming, companion)),
-                            offlineOverride ?? (() => Denoiser.CreateOffline(m!, companion: companion)),
+                            offlineOverride ?? (() => Denoiser.CreateOffline(m!, StreamingChoice.OfflineOptionsFor(streaming), companion)),
                             modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment);
                         string? dir = Path.GetDirectoryName(job.Output);
                         if (dir is not null) Directory.CreateDirectory(dir);

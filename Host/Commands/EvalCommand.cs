@@ -48,7 +48,7 @@ public sealed class EvalCommand : ICommand
         "  --list FILE      evaluation list (required)\n" +
         "  --mode MODE      offline (whole file, default) or streaming (the live processor, 128-sample blocks)\n" +
         "  --lookahead N    streaming: frames of lookahead, 0–8 (default 0; up to 2 helps, more only adds latency)\n" +
-        "  --companion-weight W  streaming with the embedded model: largest share of its companion, 0–1 (default 0.5; 0: off)\n" +
+        "  --companion-weight W  with the embedded model: largest share of its companion, 0–1 (default 0.5; 0: off)\n" +
         "  --out FILE       per-file results as CSV, or settings + group means + per-file results as JSON\n" +
         "  --model DIR      model package folder (default: the embedded model)\n" +
         "  --backend NAME   managed (default) or onnx\n" +
@@ -103,11 +103,8 @@ public sealed class EvalCommand : ICommand
                 ["list"] = Path.GetFullPath(list), ["mode"] = mode.ToString().ToLowerInvariant(), ["model"] = model ?? "(embedded)",
                 ["backend"] = backend.ToString().ToLowerInvariant(), ["jobs"] = jobs.ToString(CultureInfo.InvariantCulture),
             };
-            if (mode == EvalMode.Streaming)
-            {
-                meta["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture);
-                meta["companion_weight"] = model is null ? streaming.CompanionWeight.ToString(CultureInfo.InvariantCulture) : "0 (no companion with --model)";
-            }
+            if (mode == EvalMode.Streaming) meta["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture);
+            meta["companion_weight"] = model is null ? streaming.CompanionWeight.ToString(CultureInfo.InvariantCulture) : "none (--model)";
             EvalReportWriter.Write(outPath, results, groups, meta);
             Out.WriteLine($"per-file results: {outPath}");
         }
@@ -139,9 +136,10 @@ public sealed class EvalCommand : ICommand
         var load = new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath);
         var model = ModelPackage.Load(s.ModelDirectory, load);
         IVarianceModel? companion;
-        try { companion = ModelChoice.LoadCompanion(s.ModelDirectory, null, load); }
+        var streaming = s.Streaming ?? new StreamingOptions();
+        try { companion = ModelChoice.LoadCompanion(s.ModelDirectory, streaming, load); }
         catch { model.Dispose(); throw; }
-        return new ModelOwningEnhancer(model, companion, (m, c) => Denoiser.CreateOffline(m, companion: c));
+        return new ModelOwningEnhancer(model, companion, (m, c) => Denoiser.CreateOffline(m, StreamingChoice.OfflineOptionsFor(streaming), c));
     }
 
     private static IStreamProcessor CreateModelStreaming(EvalSettings s)

@@ -103,7 +103,7 @@ public sealed class LiveCommand : ICommand
 
             var lat = engine.Latency;
             Console.Error.WriteLine($"live: '{inDev.Name}' → '{outDev.Name}' at {rate}/{outRate} Hz, {frames} frames/buffer, processor {processor.SampleRate} Hz" +
-                (passthrough ? " (pass-through, no model)" : ""));
+                (passthrough ? " (pass-through, no model)" : processor is StreamingEnhancer { HasCompanion: true } ? " (with the embedded companion; --companion-weight 0 halves the CPU)" : ""));
             Console.Error.WriteLine(
                 $"live: latency_ms={lat.Total * 1000:0.0} (device in {lat.DeviceInput * 1000:0.0} + out {lat.DeviceOutput * 1000:0.0} + buffers {lat.Buffering * 1000:0.0} + algorithmic {lat.Algorithmic * 1000:0.0})");
 

@@ -1,4 +1,5 @@
 using RealtimeDenoise.Audio;
+using RealtimeDenoise.Enhancement;
 using RealtimeDenoise.Host.Cli;
 using RealtimeDenoise.Host.Commands;
 using RealtimeDenoise.Host.Pipeline;
@@ -189,6 +190,37 @@ public class DenoiseCommandTests
     {
         Assert.Equal(0, StreamingChoice.Parse(new CommandLineArgs([])).LookaheadFrames);
         Assert.Equal(4, StreamingChoice.Parse(new CommandLineArgs(["--lookahead", "4"])).LookaheadFrames);
+    }
+
+    [Fact]
+    public void CompanionWeight_ReachesTheStreamingOptions_AndTheOfflinePasses()
+    {
+        Assert.Equal(new StreamingOptions().CompanionWeight, StreamingChoice.Parse(new CommandLineArgs([])).CompanionWeight);
+        var streaming = StreamingChoice.Parse(new CommandLineArgs(["--companion-weight", "0.25"]));
+        Assert.Equal(0.25f, streaming.CompanionWeight);
+        Assert.Equal(0.25f, StreamingChoice.OfflineOptionsFor(streaming).StreamingPasses!.CompanionWeight);
+        // The embedded companion comes with the embedded default only, and not at weight 0.
+        var load = new RealtimeDenoise.Models.ModelLoadOptions();
+        using (var companion = ModelChoice.LoadCompanion(null, streaming, load)) Assert.NotNull(companion);
+        Assert.Null(ModelChoice.LoadCompanion(null, new StreamingOptions { CompanionWeight = 0 }, load));
+        Assert.Null(ModelChoice.LoadCompanion("models/default", streaming, load));
+    }
+
+    [Theory]
+    [InlineData("streaming"), InlineData("offline")]
+    public void BadCompanionWeight_IsAUsageError_AndWritesNothing(string mode)
+    {
+        string dir = TestAudio.TempDir("companion");
+        try
+        {
+            string input = Path.Combine(dir, "a.wav"), output = Path.Combine(dir, "b.wav");
+            TestAudio.WriteWav(input, WaveFormat.Pcm16(16000, 1), 1600);
+            var (code, err) = Run(CancellationToken.None, input, "-o", output, "--mode", mode, "--companion-weight", "1.5");
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains("--companion-weight", err);
+            Assert.False(File.Exists(output));
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]
