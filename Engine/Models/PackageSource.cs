@@ -11,7 +11,7 @@ internal sealed class PackageSource
     private const string DefaultName = "Default", CompanionName = "NoiseAware";
 
     private readonly Dictionary<string, byte[]>? _memory;
-    private readonly string _memoryLabel, _resourcePrefix;
+    private readonly string _memoryLabel, _embeddedName, _resourcePrefix;
 
     private PackageSource(string? directory, Dictionary<string, byte[]>? memory = null, string memoryLabel = "embedded", string embeddedName = DefaultName)
     {
@@ -21,8 +21,6 @@ internal sealed class PackageSource
         _embeddedName = embeddedName;
         _resourcePrefix = $"RealtimeDenoise.Models.{embeddedName}.";
     }
-
-    private readonly string _embeddedName;
 
     /// <summary>The folder, or null for an embedded or in-memory package.</summary>
     public string? Directory { get; }
