@@ -1,5 +1,5 @@
-using RealtimeDenoise.Engine.Tests.Metrics;
 using RealtimeDenoise.Audio;
+using RealtimeDenoise.Engine.Tests.Metrics;
 using RealtimeDenoise.Enhancement;
 using RealtimeDenoise.Models;
 using static RealtimeDenoise.Engine.Tests.Enhancement.TestSignals;
@@ -80,7 +80,8 @@ public class TrainedModelTests
     /// At 0 dB SNR the mix with the companion beats the default alone, on average over recorded noises the noise-aware
     /// encoder was not trained on (shared/data/noise-train: its list leaves the moodist_* files out), over 4 dev-test clean
     /// files one after another (speakers the models were not trained on; a few seconds of one file are too short for either
-    /// processor to settle).
+    /// processor to settle). Measured: mean gain 0.31 dB (cafe 5.44 → 5.50, keyboard 6.22 → 6.53, office 3.71 → 4.18,
+    /// traffic 3.26 → 3.64).
     /// </summary>
     [DevTestFact]
     public void Companion_HelpsAtLowSnr()
@@ -104,7 +105,6 @@ public class TrainedModelTests
             report.Add($"{name} {alone:F2} → {mixed:F2}");
         }
         Assert.True(gain > 0.2, $"mean gain {gain:F2} dB SI-SDR (default alone → with the companion: {string.Join(", ", report)})");
-        Console.WriteLine($"companion test: mean gain {gain:F2} ({string.Join(", ", report)})");
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public class TrainedModelTests
     {
         var reversed = CleanSample.Value.Reverse().ToArray();
         double sdr = SiSdr(reversed, Run(mode, reversed, package));
-        Assert.True(sdr >= 20, $"{mode}: SI-SDR of the output against the clean input is {sdr:F1} dB");
+        Assert.True(sdr >= 20, $"{mode}, {package}: SI-SDR of the output against the clean input is {sdr:F1} dB");
     }
 
     [Theory]
