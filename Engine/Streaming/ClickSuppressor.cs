@@ -37,7 +37,7 @@ public sealed class ClickSuppressor
     private readonly float[] _accumulated, _bandValues; // per band: energy of the block so far; this sample's band values
     private long _inputSamples;        // input samples seen; sample n of the output is input sample n − delay
     private long _blocksGated;         // gains known for blocks 0 … _blocksGated − 1
-    private float _previous;
+    private float _previous;           // one band: the last input sample, for the pre-emphasis
     private readonly float _fadeStep;
     private float _bypassMix;          // 0: gating, 1: gain 1
 
@@ -172,9 +172,12 @@ public sealed class ClickSuppressor
 
     private void Push(float x)
     {
-        float e = x - PreEmphasis * _previous;
-        _previous = x;
-        if (_bands == 1) _accumulated[0] += e * e;
+        if (_bands == 1)
+        {
+            float e = x - PreEmphasis * _previous;
+            _previous = x;
+            _accumulated[0] += e * e;
+        }
         else
         {
             _inputBands.Split(x, _bandValues);

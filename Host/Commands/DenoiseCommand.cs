@@ -66,15 +66,15 @@ public sealed class DenoiseCommand : ICommand
         var streamingOverride = StreamingOverride ?? (passthrough ? () => new DelayProcessor(16000, 0) : null);
         var offlineOverride = OfflineOverride ?? (passthrough ? () => new PassThroughEnhancer(16000) : null);
 
-        // One model per concurrent job: a model instance is not assumed to be thread-safe.
-        var models = new ConcurrentBag<IVarianceModel>();
-        IVarianceModel RentModel() => models.TryTake(out var m) ? m : model.Load();
+        // One model (and its companion, if any) per concurrent job: a model instance is not assumed to be thread-safe.
+        var models = new ConcurrentBag<(IVarianceModel Model, IVarianceModel? Companion)>();
+        (IVarianceModel, IVarianceModel?) RentModel() => models.TryTake(out var pair) ? pair : (model.Load(), model.LoadCompanion(streaming));
         int modelRate;
         try
         {
             modelRate = mode == EnhanceMode.Streaming && streamingOverride is not null ? streamingOverride().SampleRate
                 : mode == EnhanceMode.Offline && offlineOverride is not null ? offlineOverride().SampleRate
-                : ProbeRate(model, mode, models);
+                : ProbeRate(model, streaming, mode, models);
         }
         catch (EnhancerUnavailableException e)
         {
@@ -98,11 +98,9 @@ public sealed class DenoiseCommand : ICommand
                         return;
                     }
                     bool needsModel = mode == EnhanceMode.Streaming ? streamingOverride is null : offlineOverride is null;
-                    var m = needsModel ? RentModel() : null;
-                    IVarianceModel? companion = null;
+                    var (m, companion) = needsModel ? RentModel() : (null, null);
                     try
                     {
-                        if (needsModel) companion = model.LoadCompanion(streaming);
                         var settings = new DenoiseSettings(mode,
                             streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming, companion)),
                             offlineOverride ?? (() => Denoiser.CreateOffline(m!, StreamingChoice.OfflineOptionsFor(streaming), companion)),
@@ -123,8 +121,7 @@ public sealed class DenoiseCommand : ICommand
                     }
                     finally
                     {
-                        companion?.Dispose();
-                        if (m is not null) models.Add(m);
+                        if (m is not null) models.Add((m, companion));
                     }
                 });
             }
@@ -146,11 +143,11 @@ public sealed class DenoiseCommand : ICommand
         return failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Ok;
     }
 
-    /// <summary>Loads the first model (kept in the pool for the first job) and reads the enhancer's rate.</summary>
-    private static int ProbeRate(ModelChoice model, EnhanceMode mode, ConcurrentBag<IVarianceModel> pool)
+    /// <summary>Loads the first model and its companion (kept in the pool for the first job) and reads the enhancer's rate.</summary>
+    private static int ProbeRate(ModelChoice model, StreamingOptions streaming, EnhanceMode mode, ConcurrentBag<(IVarianceModel, IVarianceModel?)> pool)
     {
         var m = model.Load();
-        pool.Add(m);
+        pool.Add((m, model.LoadCompanion(streaming)));
         if (mode == EnhanceMode.Streaming)
         {
             using var p = Denoiser.CreateStreaming(m);
