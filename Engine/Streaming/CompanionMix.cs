@@ -18,7 +18,7 @@ internal sealed class CompanionMix : ISideChainSpectralProcessor
 {
     /// <summary>
     /// Estimated SNR at or below which the companion has its full weight. Measured on dev-test / the tuning set (SI-SDRi dB,
-    /// streaming, mean of two seeds; primary alone 6.01 / 5.36): a fixed half-and-half mix 6.34 / 5.80 but the worst of the 24
+    /// streaming, mean of two seeds, weight 0.5; primary alone 6.01 / 5.36): a fixed half-and-half mix 6.34 / 5.80 but the worst of the 24
     /// dev-test clean files fell from 20.2 to 19.2 dB SI-SDR (19.9 at weight 0.2); SNR-following between 0 and 10 dB,
     /// 6.31 / 5.79 with the worst clean file at 20.1; between 5 and 15 dB, 6.35 / 5.82, but it took 0.06 dB at 10 dB SNR.
     /// Those were outputs mixed after the fact; as built here: 0–10 dB 6.28 / 5.75, 2–12 dB 6.32 / 5.79, 5–15 dB 6.34 / 5.81

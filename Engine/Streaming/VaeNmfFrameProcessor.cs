@@ -680,12 +680,8 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
         }
         // Indexed by analysed (non-silent) frames: silent frames do not enter the smoothing.
         var ring = _maskRing.AsSpan((int)(_activeFrames % _ringFrames) * _bins, _bins);
-        float ts = _lookahead == 0 ? _options.MaskTimeSmoothing : 0f;
-        if (ts > 0 && _activeFrames > 0)
-        {
-            TensorPrimitives.Multiply(_previousMask, ts, _previousMask);
-            TensorPrimitives.MultiplyAdd(_mask, 1 - ts, _previousMask, _previousMask);
-        }
+        if (_lookahead == 0 && _activeFrames > 0)
+            AsymmetricSmoothing.Step(_previousMask, _mask, _options.MaskRiseSmoothing, _options.MaskTimeSmoothing);
         else _mask.CopyTo(_previousMask);
         _previousMask.CopyTo(ring);
 

@@ -47,8 +47,8 @@ public sealed class EvalCommand : ICommand
         "Prints one line per file and a table of means overall, per input SNR and per noise type.\n\n" +
         "  --list FILE      evaluation list (required)\n" +
         "  --mode MODE      offline (whole file, default) or streaming (the live processor, 128-sample blocks)\n" +
-        "  --lookahead N    streaming: frames of lookahead, 0–8 (default 0; up to 2 helps, more only adds latency)\n" +
-        "  --companion-weight W  with the embedded model: largest share of its companion, 0–1 (default 0.5; 0: off)\n" +
+        "  --lookahead N    streaming: frames of lookahead, 0–8 (default 0; more than 2 only adds latency)\n" +
+        "  --companion-weight W  with the embedded model: largest share of its companion, 0–1 (default 0.7; 0: off)\n" +
         "  --out FILE       per-file results as CSV, or settings + group means + per-file results as JSON\n" +
         "  --model DIR      model package folder (default: the embedded model)\n" +
         "  --backend NAME   managed (default) or onnx\n" +

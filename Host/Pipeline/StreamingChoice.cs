@@ -9,11 +9,11 @@ public static class StreamingChoice
     public const string Help =
         "  --lookahead N         streaming: frames of lookahead, 0–8 (default 0); each adds one hop of latency\n" +
         "                        (8 ms with the default model); each frame's mask is averaged over up to 2 frames\n" +
-        "                        on each side, so 1–2 help (+0.06 dB on dev-test) and more only adds latency\n" +
-        "  --companion-weight W  with the embedded model: largest share, 0–1 (default 0.5), of the embedded companion\n" +
+        "                        on each side: 2 gains 0.001 STOI on dev-test (no SI-SDR), more only adds latency\n" +
+        "  --companion-weight W  with the embedded model: largest share, 0–1 (default 0.7), of the embedded companion\n" +
         "                        model (an encoder trained on noisy speech), mixed in below 10 dB SNR by the streaming\n" +
         "                        enhancer and the offline mode's streaming passes; 0 turns it off and halves the\n" +
-        "                        streaming cost (dev-test SI-SDRi: streaming −0.3 dB, offline −0.1 dB)\n";
+        "                        streaming cost (dev-test SI-SDRi: streaming −0.4 dB, offline −0.1 dB)\n";
 
     public static StreamingOptions Parse(CommandLineArgs args)
     {

@@ -431,6 +431,8 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { LookaheadFrames = 9 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MaskTimeSmoothing = 1f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MaskRiseSmoothing = 1f }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MaskRiseSmoothing = -0.1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { DecisionDirected = 1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { DecisionDirected = -0.1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoiser.CreateStreaming(new SpectralShapeModel(), new StreamingOptions { MinimumStatisticsFloorWeight = -1f }));
@@ -482,6 +484,34 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
             }
         }
         Assert.Contains(plain, m => m.Min() < 0.5f); // the masks vary, so the average is a real test
+    }
+
+    /// <summary>
+    /// Without lookahead the mask written is the unsmoothed mask run through a one-pole smoother with coefficient
+    /// MaskRiseSmoothing where it rises and MaskTimeSmoothing where it falls. Reference: the same processor without
+    /// smoothing (the decision-directed term is off in both, as it would feed the smoothed output back).
+    /// </summary>
+    [Theory]
+    [InlineData(0f, 0.5f)]
+    [InlineData(0.2f, 0.6f)]
+    public void TimeSmoothing_RisesAndFallsWithItsOwnCoefficients(float rise, float fall)
+    {
+        var x = Add(VoicedBursts(SampleRate, 0.3f, seed: 25), WhiteNoise(SampleRate, 0.03f, seed: 26));
+        var spec = new Stft(new StftConfig(512, Hop, SampleRate)).Analyze(x);
+        var plain = FrameMasks(spec, new StreamingOptions { MaskTimeSmoothing = 0, DecisionDirected = 0 });
+        var smoothed = FrameMasks(spec, new StreamingOptions { MaskTimeSmoothing = fall, MaskRiseSmoothing = rise, DecisionDirected = 0 });
+        var state = plain[0].Select(v => (double)v).ToArray();
+        int rises = 0, falls = 0;
+        for (int t = 1; t < spec.Frames; t++)
+            for (int f = 0; f < spec.Bins; f++)
+            {
+                bool up = plain[t][f] > state[f];
+                if (up) rises++; else falls++;
+                double a = up ? rise : fall;
+                state[f] = a * state[f] + (1 - a) * plain[t][f];
+                Assert.True(Math.Abs(smoothed[t][f] - state[f]) < 1e-4, $"frame {t} bin {f}: {smoothed[t][f]} vs {state[f]}");
+            }
+        Assert.True(rises > 1000 && falls > 1000, $"{rises} rising and {falls} falling steps: both coefficients must be exercised");
     }
 
     private const int ClickPeriod = SampleRate / 4;

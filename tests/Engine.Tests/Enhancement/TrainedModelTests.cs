@@ -80,8 +80,8 @@ public class TrainedModelTests
     /// At 0 dB SNR the mix with the companion beats the default alone, on average over recorded noises the noise-aware
     /// encoder was not trained on (shared/data/noise-train: its list leaves the moodist_* files out), over 4 dev-test clean
     /// files one after another (speakers the models were not trained on; a few seconds of one file are too short for either
-    /// processor to settle). Measured: mean gain 0.31 dB (cafe 5.44 → 5.50, keyboard 6.22 → 6.53, office 3.71 → 4.18,
-    /// traffic 3.26 → 3.64).
+    /// processor to settle). Measured: mean gain 0.33 dB (cafe 5.49 → 5.46, keyboard 6.00 → 6.33, office 3.67 → 4.21,
+    /// traffic 3.15 → 3.63).
     /// </summary>
     [DevTestFact]
     public void Companion_HelpsAtLowSnr()
