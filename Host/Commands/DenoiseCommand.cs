@@ -29,7 +29,7 @@ public sealed class DenoiseCommand : ICommand
         "  --jobs N              files processed in parallel (default 1; memory stays bounded per job)\n" +
         "  --overwrite           replace existing outputs (default: skip them)\n" +
         "  --passthrough         no model: a pass-through processor at 16 kHz (checks formats, alignment, speed)\n" +
-        StreamingChoice.Help + ModelChoice.Help;
+        EnhancerChoice.Help + ModelChoice.Help;
 
     /// <summary>Test seams: processors with known behaviour instead of the model.</summary>
     internal static Func<IStreamProcessor>? StreamingOverride { get; set; }
@@ -47,10 +47,11 @@ public sealed class DenoiseCommand : ICommand
         double segment = args.Double("--segment", 10, 2, 3600);
         bool overwrite = args.Flag("--overwrite");
         bool passthrough = args.Flag("--passthrough");
-        var streaming = StreamingChoice.Parse(args);
+        var choice = EnhancerChoice.Parse(args);
+        var streaming = choice.Streaming;
         var model = ModelChoice.Parse(args);
         args.ThrowOnUnknown();
-        StreamingChoice.RequireStreaming(streaming, mode == EnhanceMode.Streaming);
+        choice.RequireStreaming(mode == EnhanceMode.Streaming);
         var inputs = args.Positionals;
         if (inputs.Count == 0) throw new UsageException("give at least one input file or folder.");
         if (output is null) throw new UsageException("-o OUT is required.");
@@ -103,7 +104,7 @@ public sealed class DenoiseCommand : ICommand
                     {
                         var settings = new DenoiseSettings(mode,
                             streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming, companion)),
-                            offlineOverride ?? (() => Denoiser.CreateOffline(m!, StreamingChoice.OfflineOptionsFor(streaming), companion)),
+                            offlineOverride ?? (() => Denoiser.CreateOffline(m!, choice.Offline, companion)),
                             modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment);
                         string? dir = Path.GetDirectoryName(job.Output);
                         if (dir is not null) Directory.CreateDirectory(dir);

@@ -11,7 +11,11 @@ namespace RealtimeDenoise.Host.Commands;
 public enum EvalMode { Offline, Streaming }
 
 /// <summary>What the enhancer factories receive from the command line.</summary>
-public sealed record EvalSettings(EvalMode Mode, string? ModelDirectory, InferenceBackend Backend, string? OrtLibraryPath = null, StreamingOptions? Streaming = null);
+public sealed record EvalSettings(EvalMode Mode, string? ModelDirectory, InferenceBackend Backend, string? OrtLibraryPath = null, EnhancerChoice? Enhancer = null)
+{
+    /// <summary>The settings of both modes: those given, or the defaults.</summary>
+    public EnhancerChoice EnhancerOrDefaults => Enhancer ?? new EnhancerChoice(new StreamingOptions(), new OfflineOptions());
+}
 
 public sealed class EvalCommand : ICommand
 {
@@ -38,7 +42,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "Score the enhancer on a list of noisy/clean pairs (SI-SDR, SI-SDRi, segSNR, STOI, real-time factor)";
     public string Usage =>
         "usage: rtdenoise eval --list LIST.csv [--mode offline|streaming] [--out results.csv|results.json]\n" +
-        "                      [--lookahead N] [--companion-weight W] [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
+        "                      [--lookahead N] [--companion-weight W] [--max-attenuation DB] [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
         "Enhances every noisy file of LIST.csv (columns id,clean,noisy,noise_name,snr_db,speaker; paths relative to\n" +
         "the list, e.g. ../shared/data/dev-test/list.csv) and scores it against the clean file: SI-SDR and its\n" +
         "improvement over the noisy input, segmental SNR (32 ms frames, clamped to [-10, 35] dB), STOI (Taal 2011)\n" +
@@ -49,6 +53,7 @@ public sealed class EvalCommand : ICommand
         "  --mode MODE      offline (whole file, default) or streaming (the live processor, 128-sample blocks)\n" +
         "  --lookahead N    streaming: frames of lookahead, 0–8 (default 0; more than 2 only adds latency)\n" +
         "  --companion-weight W  with the embedded model: largest share of its companion, 0–1 (default 0.7; 0: off)\n" +
+        "  --max-attenuation DB  gain floor, 0–60 dB (default 20 streaming, 30 offline)\n" +
         "  --out FILE       per-file results as CSV, or settings + group means + per-file results as JSON\n" +
         "  --model DIR      model package folder (default: the embedded model)\n" +
         "  --backend NAME   managed (default) or onnx\n" +
@@ -69,15 +74,16 @@ public sealed class EvalCommand : ICommand
         string? ortLib = args.Option("--ort-lib");
         int jobs = args.Int("--jobs", 1, 1, 256);
         string? saveDir = args.Option("--save-dir");
-        var streaming = StreamingChoice.Parse(args);
+        var choice = EnhancerChoice.Parse(args);
+        var streaming = choice.Streaming;
         args.ThrowOnUnknown();
-        StreamingChoice.RequireStreaming(streaming, mode == EvalMode.Streaming);
+        choice.RequireStreaming(mode == EvalMode.Streaming);
         if (args.Positionals.Count > 0) throw new UsageException($"Unexpected argument '{args.Positionals[0]}'. See --help.");
         if (outPath is not null && Path.GetExtension(outPath).ToLowerInvariant() is not (".csv" or ".json"))
             throw new UsageException($"--out {outPath}: the file name must end in .csv or .json.");
 
         var items = EvalList.Read(list); // missing/bad list: IOException/InvalidDataException → exit 3 with the message
-        var settings = new EvalSettings(mode, model, backend, ortLib, streaming);
+        var settings = new EvalSettings(mode, model, backend, ortLib, choice);
         Func<IEnhancer> factory = mode == EvalMode.Offline
             ? () => _createOffline(settings)
             : () => new StreamingAsWholeBuffer(_createStreaming(settings));
@@ -105,6 +111,8 @@ public sealed class EvalCommand : ICommand
             };
             if (mode == EvalMode.Streaming) meta["lookahead_frames"] = streaming.LookaheadFrames.ToString(CultureInfo.InvariantCulture);
             meta["companion_weight"] = model is null ? streaming.CompanionWeight.ToString(CultureInfo.InvariantCulture) : "none (--model)";
+            float floor = mode == EvalMode.Streaming ? streaming.MaxAttenuationDb : choice.Offline.MaxAttenuationDb;
+            meta["max_attenuation_db"] = floor.ToString(CultureInfo.InvariantCulture);
             EvalReportWriter.Write(outPath, results, groups, meta);
             Out.WriteLine($"per-file results: {outPath}");
         }
@@ -136,10 +144,10 @@ public sealed class EvalCommand : ICommand
         var load = new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath);
         var model = ModelPackage.Load(s.ModelDirectory, load);
         IVarianceModel? companion;
-        var streaming = s.Streaming ?? new StreamingOptions();
-        try { companion = ModelChoice.LoadCompanion(s.ModelDirectory, streaming, load); }
+        var offline = s.EnhancerOrDefaults.Offline;
+        try { companion = ModelChoice.LoadCompanion(s.ModelDirectory, offline.StreamingPasses, load); }
         catch { model.Dispose(); throw; }
-        return new ModelOwningEnhancer(model, companion, (m, c) => Denoiser.CreateOffline(m, StreamingChoice.OfflineOptionsFor(streaming), c));
+        return new ModelOwningEnhancer(model, companion, (m, c) => Denoiser.CreateOffline(m, offline, c));
     }
 
     private static IStreamProcessor CreateModelStreaming(EvalSettings s)
@@ -149,8 +157,9 @@ public sealed class EvalCommand : ICommand
         IVarianceModel? companion = null;
         try
         {
-            companion = ModelChoice.LoadCompanion(s.ModelDirectory, s.Streaming, load);
-            return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model, s.Streaming, companion), companion);
+            var streaming = s.EnhancerOrDefaults.Streaming;
+            companion = ModelChoice.LoadCompanion(s.ModelDirectory, streaming, load);
+            return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model, streaming, companion), companion);
         }
         catch
         {

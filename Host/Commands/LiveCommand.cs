@@ -34,7 +34,7 @@ public sealed class LiveCommand : ICommand
         "  --bypass              start in bypass (input delayed by the same latency)\n" +
         "  --passthrough         no model: a pass-through processor at 16 kHz, to check the audio path\n" +
         "  --start-timeout S     give up when the device does not start within S seconds (default 5)\n" +
-        StreamingChoice.Help + ModelChoice.Help;
+        EnhancerChoice.Help + ModelChoice.Help;
 
     public int Run(CommandLineArgs args, CancellationToken cancellationToken)
     {
@@ -52,7 +52,7 @@ public sealed class LiveCommand : ICommand
         bool startBypassed = args.Flag("--bypass");
         bool passthrough = args.Flag("--passthrough");
         double startTimeout = args.Double("--start-timeout", 5, 0.1, 120);
-        var streaming = StreamingChoice.Parse(args);
+        var streaming = EnhancerChoice.Parse(args).Streaming;
         var model = ModelChoice.Parse(args);
         args.ThrowOnUnknown();
         if (args.Positionals.Count > 0) throw new UsageException($"live takes no positional arguments (got '{args.Positionals[0]}').");

@@ -128,6 +128,7 @@ public class DenoiseCommandTests
     /// everyone); as another user it is a real read-only folder.
     /// </summary>
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes make the folder read-only
     public void AnUnwritableOutputFolder_FailsEveryFile_WithAReason_AndLeavesNothing()
     {
         string dir = MakeFolder();
@@ -188,17 +189,18 @@ public class DenoiseCommandTests
     [Fact]
     public void Lookahead_ReachesTheStreamingOptions()
     {
-        Assert.Equal(0, StreamingChoice.Parse(new CommandLineArgs([])).LookaheadFrames);
-        Assert.Equal(4, StreamingChoice.Parse(new CommandLineArgs(["--lookahead", "4"])).LookaheadFrames);
+        Assert.Equal(0, EnhancerChoice.Parse(new CommandLineArgs([])).Streaming.LookaheadFrames);
+        Assert.Equal(4, EnhancerChoice.Parse(new CommandLineArgs(["--lookahead", "4"])).Streaming.LookaheadFrames);
     }
 
     [Fact]
     public void CompanionWeight_ReachesTheStreamingOptions_AndTheOfflinePasses()
     {
-        Assert.Equal(new StreamingOptions().CompanionWeight, StreamingChoice.Parse(new CommandLineArgs([])).CompanionWeight);
-        var streaming = StreamingChoice.Parse(new CommandLineArgs(["--companion-weight", "0.25"]));
+        Assert.Equal(new StreamingOptions().CompanionWeight, EnhancerChoice.Parse(new CommandLineArgs([])).Streaming.CompanionWeight);
+        var choice = EnhancerChoice.Parse(new CommandLineArgs(["--companion-weight", "0.25"]));
+        var streaming = choice.Streaming;
         Assert.Equal(0.25f, streaming.CompanionWeight);
-        Assert.Equal(0.25f, StreamingChoice.OfflineOptionsFor(streaming).StreamingPasses!.CompanionWeight);
+        Assert.Equal(0.25f, choice.Offline.StreamingPasses!.CompanionWeight);
         // The embedded companion comes with the embedded default only, and not at weight 0.
         var load = new RealtimeDenoise.Models.ModelLoadOptions();
         using (var companion = ModelChoice.LoadCompanion(null, streaming, load)) Assert.NotNull(companion);
@@ -207,18 +209,63 @@ public class DenoiseCommandTests
     }
 
     [Theory]
-    [InlineData("streaming"), InlineData("offline")]
-    public void BadCompanionWeight_IsAUsageError_AndWritesNothing(string mode)
+    [InlineData("streaming", "--companion-weight", "1.5"), InlineData("offline", "--companion-weight", "1.5")]
+    [InlineData("streaming", "--max-attenuation", "61"), InlineData("offline", "--max-attenuation", "-1")]
+    [InlineData("offline", "--max-attenuation", "loud")]
+    public void BadEnhancerOption_IsAUsageError_AndWritesNothing(string mode, string option, string value)
     {
-        string dir = TestAudio.TempDir("companion");
+        string dir = TestAudio.TempDir("enhancer-option");
         try
         {
             string input = Path.Combine(dir, "a.wav"), output = Path.Combine(dir, "b.wav");
             TestAudio.WriteWav(input, WaveFormat.Pcm16(16000, 1), 1600);
-            var (code, err) = Run(CancellationToken.None, input, "-o", output, "--mode", mode, "--companion-weight", "1.5");
+            var (code, err) = Run(CancellationToken.None, input, "-o", output, "--mode", mode, option, value);
             Assert.Equal(ExitCodes.Usage, code);
-            Assert.Contains("--companion-weight", err);
+            Assert.Contains(option, err);
             Assert.False(File.Exists(output));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void MaxAttenuation_SetsTheFinalFloorOfEachMode_AndOnlyWhenGiven()
+    {
+        var defaults = EnhancerChoice.Parse(new CommandLineArgs([]));
+        Assert.Equal(new StreamingOptions().MaxAttenuationDb, defaults.Streaming.MaxAttenuationDb);
+        Assert.Equal(new OfflineOptions().MaxAttenuationDb, defaults.Offline.MaxAttenuationDb);
+        var given = EnhancerChoice.Parse(new CommandLineArgs(["--max-attenuation", "12"]));
+        Assert.Equal(12f, given.Streaming.MaxAttenuationDb);
+        Assert.Equal(12f, given.Offline.MaxAttenuationDb);
+        // The offline passes keep their own floor: the offline floor bounds the blended mask.
+        Assert.Equal(new StreamingOptions().MaxAttenuationDb, given.Offline.StreamingPasses!.MaxAttenuationDb);
+    }
+
+    /// <summary>
+    /// The floor reaches the offline enhancer (the real embedded model): on white noise, which it removes down to the
+    /// floor, a 6 dB floor keeps about a quarter of the energy and a 40 dB floor almost none.
+    /// </summary>
+    [Fact]
+    public void MaxAttenuation_BoundsHowMuchTheOfflineModeRemoves()
+    {
+        string dir = TestAudio.TempDir("floor");
+        try
+        {
+            var random = new Random(3);
+            var noise = new float[24000];
+            for (int i = 0; i < noise.Length; i++) noise[i] = 0.05f * (float)(random.NextDouble() * 2 - 1);
+            string input = Path.Combine(dir, "noise.wav");
+            WaveFileWriter.WriteAll(input, [noise], WaveFormat.Float32(16000, 1));
+            double Kept(string floor)
+            {
+                string output = Path.Combine(dir, $"out{floor}.wav");
+                var (code, err) = Run(CancellationToken.None, input, "-o", output, "--max-attenuation", floor);
+                Assert.True(code == ExitCodes.Ok, err);
+                var y = WaveFileReader.ReadMono(output, 16000);
+                return y.Sum(v => (double)v * v) / noise.Sum(v => (double)v * v);
+            }
+            double gentle = Kept("6"), strong = Kept("40");
+            Assert.True(gentle > 0.2 && gentle <= 1.05, $"6 dB floor kept {gentle:F3} of the noise energy");
+            Assert.True(strong < gentle / 10, $"40 dB floor kept {strong:F4}, the 6 dB floor {gentle:F3}");
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -52,7 +52,7 @@ public class FilePipelineTests
                 double shifted = TestAudio.SiSdr(y.AsSpan(edge + 1, y.Length - 2 * edge), expected.AsSpan(edge, expected.Length - 2 * edge));
                 Assert.True(shifted < sdr - 10, $"channel {c}: shifted {shifted:0.0} dB vs aligned {sdr:0.0} dB");
             }
-            Assert.Empty(Directory.GetFiles(dir).Where(f => f.EndsWith(".tmp")));
+            Assert.DoesNotContain(Directory.GetFiles(dir), f => f.EndsWith(".tmp"));
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -170,19 +170,20 @@ public class LiveEndToEndTests(ITestOutputHelper log)
 
     /// <summary>No audio server: a clear message and exit code 3 (device error), quickly, never a hang.</summary>
     [Fact]
-    public void Live_WithoutAnAudioServer_FailsClearly()
+    public async Task Live_WithoutAnAudioServer_FailsClearly()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[] { "exec", typeof(Program).Assembly.Location, "live", "--passthrough", "--duration", "3" }) psi.ArgumentList.Add(a);
         psi.Environment["PULSE_SERVER"] = "unix:/nonexistent/rtdenoise-test/native";
         using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
+        var reading = p.StandardError.ReadToEndAsync();
         bool exited = p.WaitForExit(TimeSpan.FromSeconds(30));
         if (!exited) p.Kill(entireProcessTree: true);
         Assert.True(exited, "live hung without an audio server");
-        log.WriteLine(err.Result);
+        string err = await reading;
+        log.WriteLine(err);
         Assert.Equal(3, p.ExitCode);
-        Assert.Contains("audio device error", err.Result);
+        Assert.Contains("audio device error", err);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
