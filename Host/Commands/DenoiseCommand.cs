@@ -20,11 +20,11 @@ public sealed class DenoiseCommand : ICommand
         "written atomically; a failed file does not stop the batch (exit code 1, reasons in the summary).\n\n" +
         "  -o, --output PATH     output file or folder (required)\n" +
         "  --glob PATTERN        file names to take from folders (default *.wav)\n" +
-        "  --mode M              offline (whole-buffer enhancer, in 10 s segments) | streaming (default offline)\n" +
+        "  --mode M              offline (whole-buffer enhancer, in 30 s segments) | streaming (default offline)\n" +
         "  --mono                downmix to mono (default: every channel processed independently)\n" +
         "  --rate HZ             output sample rate (default: the input's)\n" +
         "  --format F            pcm16 | pcm24 | float32 (default: the input's)\n" +
-        "  --segment SECONDS     offline mode: enhance in segments of this length, cross-faded (default 10;\n" +
+        "  --segment SECONDS     offline mode: enhance in segments of this length, cross-faded (default 30;\n" +
         "                        smaller uses less memory)\n" +
         "  --jobs N              files processed in parallel (default 1; memory stays bounded per job)\n" +
         "  --overwrite           replace existing outputs (default: skip them)\n" +
@@ -44,7 +44,7 @@ public sealed class DenoiseCommand : ICommand
         int rate = args.Int("--rate", 0, 0, WaveFormat.MaxSampleRate);
         var format = args.Enum("--format", OutputSampleFormat.Keep);
         int jobs = args.Int("--jobs", 1, 1, 64);
-        double segment = args.Double("--segment", 10, 2, 3600);
+        double segment = args.Double("--segment", DenoiseSettings.DefaultSegmentSeconds, 2, 3600);
         bool overwrite = args.Flag("--overwrite");
         bool passthrough = args.Flag("--passthrough");
         var choice = EnhancerChoice.Parse(args);

@@ -19,10 +19,17 @@ public sealed record DenoiseSettings(
     int? OutputRate = null,
     OutputSampleFormat Format = OutputSampleFormat.Keep,
     bool Overwrite = false,
-    double SegmentSeconds = 10,
+    double SegmentSeconds = DenoiseSettings.DefaultSegmentSeconds,
     double OverlapSeconds = 1,
     int BlockFrames = 16384)
 {
+    /// <summary>
+    /// Offline segment length of the file pipeline: the same as the enhancer's own (<see cref="OfflineOptions.SegmentSeconds"/>),
+    /// so the noise model learns from as much of the file. Measured on 50–58 s files (8 dev-test clean files each, with
+    /// cafe, traffic, office, keyboard, rain and tap noise at 0 or 5 dB): 10 s segments 7.31 dB SI-SDRi, 30 s 7.41.
+    /// </summary>
+    public const double DefaultSegmentSeconds = 30;
+
     public WaveFormat OutputFormat(WaveFormat input)
     {
         int channels = Mono ? 1 : input.Channels;
