@@ -31,8 +31,11 @@ internal sealed class MonteCarloEm
     private float[] _h = [], _gain = [], _gainNum = [], _gainDen = [];
     private readonly float[] _wt, _wNum, _wDen, _scratch, _scratch2, _proposalRow, _binWeight;
 
-    public MonteCarloEm(IVarianceModel model, OfflineOptions options, int seed, IDecoderGradient? gradient = null)
+    /// <summary>An EM for <paramref name="model"/> with <paramref name="options"/>; <paramref name="gradient"/> is the decoder's
+    /// backward pass for Langevin proposals; <paramref name="rank"/> overrides <see cref="OfflineOptions.NmfRank"/>.</summary>
+    public MonteCarloEm(IVarianceModel model, OfflineOptions options, int seed, IDecoderGradient? gradient = null, int? rank = null)
     {
+        if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), rank, "NMF rank must be at least 1.");
         _model = model;
         _gradient = options.LangevinStep > 0 ? gradient : null;
         if (_gradient != null && (_gradient.Bins != model.Bins || _gradient.LatentDim != model.LatentDim))
@@ -40,7 +43,7 @@ internal sealed class MonteCarloEm
         _options = options;
         _bins = model.Bins;
         _latent = model.LatentDim;
-        _rank = options.NmfRank;
+        _rank = rank ?? options.NmfRank;
         _encoderPriorWeight = options.EncoderPriorWeight ?? EncoderPrior.DefaultWeight(model.Card);
         var range = model.Card.LogVarianceRange;
         _logMin = range.Length == 2 ? range[0] : -30f;
@@ -54,6 +57,9 @@ internal sealed class MonteCarloEm
         _proposalRow = new float[_bins];
         _binWeight = new float[_bins];
     }
+
+    /// <summary>Components of the noise NMF.</summary>
+    public int Rank => _rank;
 
     /// <summary>Objective (mean of log(c·V) + p/V, at the training level) after each EM iteration of the last run: the convergence trace.</summary>
     public List<double> Objectives { get; } = [];

@@ -63,13 +63,17 @@ public sealed class OfflineEnhancer : IEnhancer
     /// <summary>EM iterations run per segment during the last call (the convergence rule may stop early).</summary>
     public IReadOnlyList<int> IterationsPerSegment => _iterations;
 
-    private readonly List<int> _iterations = [];
+    /// <summary>NMF rank of the EM's noise model per segment during the last call (0: no EM; see <see cref="OfflineOptions.LowSnrNmfRank"/>).</summary>
+    public IReadOnlyList<int> NmfRankPerSegment => _ranks;
+
+    private readonly List<int> _iterations = [], _ranks = [];
 
     public float[] Enhance(ReadOnlySpan<float> noisy, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var clean = new float[noisy.Length];
         NonFiniteSamplesReplaced = InputSanitizer.Sanitize(noisy, clean);
         _iterations.Clear();
+        _ranks.Clear();
         if (noisy.Length == 0) return clean;
 
         float scale = _options.NormalizeLevel
@@ -79,7 +83,10 @@ public sealed class OfflineEnhancer : IEnhancer
         int segment = Math.Max(_stft.Config.FftSize * 4, (int)(_options.SegmentSeconds * SampleRate));
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
-        var em = _options.StreamingPassWeight < 1 ? new MonteCarloEm(_model, _options, _options.Seed, FindGradient()) : null;
+        // One EM per rank, made when first needed; without the passes there is no SNR estimate and the rank is NmfRank.
+        var ems = new Dictionary<int, MonteCarloEm>();
+        Func<int, MonteCarloEm>? emFor = _options.StreamingPassWeight >= 1 ? null
+            : rank => ems.TryGetValue(rank, out var em) ? em : ems[rank] = new MonteCarloEm(_model, _options, _options.Seed, FindGradient(), rank);
         var passes = _options.StreamingPassWeight > 0 ? new BidirectionalStreamingMask(_model, _passOptions, _companion) : null;
         int start = 0;
         while (true)
@@ -87,7 +94,7 @@ public sealed class OfflineEnhancer : IEnhancer
             cancellationToken.ThrowIfCancellationRequested();
             int end = Math.Min(clean.Length, start + segment);
             bool first = start == 0, last = end == clean.Length;
-            var enhanced = EnhanceSegment(em, passes, clean.AsSpan(start, end - start), scale, cancellationToken);
+            var enhanced = EnhanceSegment(emFor, passes, clean.AsSpan(start, end - start), scale, cancellationToken, out var used);
             for (int i = 0; i < enhanced.Length; i++)
             {
                 float w = 1f;
@@ -95,7 +102,8 @@ public sealed class OfflineEnhancer : IEnhancer
                 if (!last && i >= enhanced.Length - overlap) w = (enhanced.Length - i - 0.5f) / overlap;
                 output[start + i] += w * enhanced[i];
             }
-            _iterations.Add(em?.Objectives.Count ?? 0);
+            _iterations.Add(used?.Objectives.Count ?? 0);
+            _ranks.Add(used?.Rank ?? 0);
             progress?.Report((double)end / clean.Length);
             if (last) break;
             start = end - overlap;
@@ -125,18 +133,33 @@ public sealed class OfflineEnhancer : IEnhancer
         return _stft.Analyze(AnalysisClickGate.GateWhole(signal, card.SampleRate, AnalysisClickGate.BlockFor(card.HopSize), limit, _passOptions.ClickCrossoversHz));
     }
 
-    private float[] EnhanceSegment(MonteCarloEm? em, BidirectionalStreamingMask? passes, ReadOnlySpan<float> signal, float scale, CancellationToken cancellationToken)
+    /// <summary>SNR (dB) the streaming passes' mask implies: the energy it keeps over the energy it removes.</summary>
+    internal static double PassSnrDb(ReadOnlySpan<float> mask, ReadOnlySpan<float> power)
+    {
+        double kept = 0, removed = 0;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            double m = mask[i];
+            kept += m * m * power[i];
+            removed += (1 - m) * (1 - m) * power[i];
+        }
+        return 10 * Math.Log10((kept + 1e-30) / (removed + 1e-30));
+    }
+
+    private float[] EnhanceSegment(Func<int, MonteCarloEm>? emFor, BidirectionalStreamingMask? passes, ReadOnlySpan<float> signal, float scale,
+        CancellationToken cancellationToken, out MonteCarloEm? em)
     {
         var spec = _stft.Analyze(signal);
         var mask = new float[spec.Real.Length];
         float[]? streamed = null, noise = null;
         if (passes != null)
         {
-            streamed = em == null ? mask : new float[mask.Length];
-            if (em != null && _options.SeedNoiseFromStreamingPasses) noise = new float[mask.Length];
+            streamed = emFor == null ? mask : new float[mask.Length];
+            if (emFor != null && _options.SeedNoiseFromStreamingPasses) noise = new float[mask.Length];
             passes.Compute(PassAnalysis(signal, spec), streamed, cancellationToken, noise);
         }
-        float[]? power = em != null || _transients != null ? spec.Power() : null, transientGain = null;
+        float[]? power = emFor != null || _transients != null ? spec.Power() : null, transientGain = null;
+        em = emFor?.Invoke(streamed != null ? _options.NmfRankFor(PassSnrDb(streamed, power!)) : _options.NmfRank);
         if (_transients != null)
         {
             transientGain = new float[mask.Length];

@@ -119,6 +119,7 @@ public class BidirectionalStreamingMaskTests
             var options = Light();
             options.StreamingPassWeight = weight;
             options.SeedNoiseFromStreamingPasses = false; // seeding changes the EM itself; here only the blend of fixed masks is tested
+            options.LowSnrNmfRank = options.NmfRank; // so does the rank the passes' SNR would choose
             var y = Denoiser.CreateOffline(new SpectralShapeModel(), options).Enhance(x);
             Assert.True(AllFinite(y));
             return TestSignals.Energy(y);

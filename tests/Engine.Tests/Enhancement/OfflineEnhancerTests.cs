@@ -196,12 +196,67 @@ public class OfflineEnhancerTests
         Assert.True(sharpened < wiener, $"sharpening did not lower the noise: {sharpened / input:E2} vs {wiener / input:E2}");
     }
 
+    [Theory]
+    [InlineData(-20.0, 24)]
+    [InlineData(5.0, 24)]
+    [InlineData(6.0, 21)] // 24 + (1/5)·(8 − 24) = 20.8
+    [InlineData(7.5, 16)]
+    [InlineData(9.9, 8)] // 8.3
+    [InlineData(10.0, 8)]
+    [InlineData(40.0, 8)]
+    [InlineData(double.NaN, 24)]
+    public void NmfRank_MovesLinearlyFromTheLowSnrRankToTheRank(double snrDb, int expected)
+    {
+        var options = new OfflineOptions { NmfRank = 8, LowSnrNmfRank = 24, NmfRankLowSnrDb = 5, NmfRankHighSnrDb = 10 };
+        Assert.Equal(expected, options.NmfRankFor(snrDb));
+    }
+
+    [Fact]
+    public void PassSnr_IsTheKeptOverTheRemovedEnergy()
+    {
+        float[] power = [1f, 4f, 2f, 0.5f];
+        Assert.Equal(0.0, OfflineEnhancer.PassSnrDb([0.5f, 0.5f, 0.5f, 0.5f], power), 6);
+        // kept 0.81·1 + 0.01·4 + 0.25·2 + 1·0.5 = 1.85, removed 0.01·1 + 0.81·4 + 0.25·2 + 0 = 3.75
+        Assert.Equal(10 * Math.Log10(1.85 / 3.75), OfflineEnhancer.PassSnrDb([0.9f, 0.1f, 0.5f, 1f], power), 5);
+    }
+
+    /// <summary>
+    /// The segment's SNR picks the EM's rank: noise alone gets the low-SNR rank; without the passes there is no SNR
+    /// estimate and the rank is the plain one; with the passes alone there is no EM. (Speech, which needs the trained
+    /// model, is in <see cref="TrainedModelTests"/>.)
+    /// </summary>
+    [Fact]
+    public void NmfRank_FollowsTheSnrTheStreamingPassesFind()
+    {
+        OfflineOptions With(float passWeight)
+        {
+            var o = Light();
+            o.NmfRank = 5;
+            o.LowSnrNmfRank = 11;
+            o.StreamingPassWeight = passWeight;
+            return o;
+        }
+        int[] Ranks(float[] x, OfflineOptions o)
+        {
+            var enhancer = (OfflineEnhancer)Denoiser.CreateOffline(new SpectralShapeModel(), o);
+            enhancer.Enhance(x);
+            return enhancer.NmfRankPerSegment.ToArray();
+        }
+        var noise = WhiteNoise(2 * SampleRate, 0.05f, seed: 31);
+        Assert.Equal([11], Ranks(noise, With(0.5f)));
+        Assert.Equal([5], Ranks(noise, With(0f)));
+        Assert.Equal([0], Ranks(noise, With(1f)));
+    }
+
     [Fact]
     public void Options_AreValidated()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { MaskSmoothingFrames = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { MhSteps = 3, BurnIn = 3 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { NmfRank = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { LowSnrNmfRank = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { NmfRankLowSnrDb = 12, NmfRankHighSnrDb = 10 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { NmfRankLowSnrDb = float.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { ClickLimitDb = -1f }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Run(new float[10], new OfflineOptions { ClickCrossoversHz = [3000f, 3000f] }));
         Assert.Throws<ArgumentNullException>(() => Run(new float[10], new OfflineOptions { ClickCrossoversHz = null! }));

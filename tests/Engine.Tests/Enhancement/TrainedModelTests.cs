@@ -107,6 +107,24 @@ public class TrainedModelTests
         Assert.True(gain > 0.2, $"mean gain {gain:F2} dB SI-SDR (default alone → with the companion: {string.Join(", ", report)})");
     }
 
+    /// <summary>
+    /// The offline EM's noise model has <see cref="OfflineOptions.NmfRank"/> components on clean speech, where spare ones
+    /// would take speech, and <see cref="OfflineOptions.LowSnrNmfRank"/> on speech in white noise at 0 dB.
+    /// </summary>
+    [Fact]
+    public void OfflineNmfRank_FollowsTheSnr()
+    {
+        var clean = CleanSample.Value;
+        var noisy = Add(clean, Scale(WhiteNoise(clean.Length, 1f, seed: 41), (float)(Rms(clean) / Rms(WhiteNoise(clean.Length, 1f, seed: 41)))));
+        var options = new OfflineOptions();
+        using var model = Load("default");
+        var enhancer = (OfflineEnhancer)Denoiser.CreateOffline(model, options);
+        enhancer.Enhance(clean);
+        Assert.All(enhancer.NmfRankPerSegment, r => Assert.Equal(options.NmfRank, r));
+        enhancer.Enhance(noisy);
+        Assert.All(enhancer.NmfRankPerSegment, r => Assert.Equal(options.LowSnrNmfRank, r));
+    }
+
     [Fact]
     public void NoiseAwarePackage_KeepsTheDefaultDecoderAndIsMarked()
     {
