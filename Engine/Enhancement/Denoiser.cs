@@ -165,16 +165,16 @@ public sealed class OfflineOptions
 
     /// <summary>
     /// NMF rank of the EM's noise model in segments whose SNR, as the streaming passes find it (the energy their mask
-    /// keeps over the energy it removes), is at most <see cref="NmfRankLowSnrDb"/>, and <see cref="NmfRank"/> from <see cref="NmfRankHighSnrDb"/> on. Much
-    /// noise needs more components, while with little noise the spare ones take speech: at rank 16 throughout, the
-    /// dev-test clean files as input fell to 17.7 dB SI-SDR at worst (20.8 at rank 8). Needs the streaming passes
-    /// (<see cref="StreamingPassWeight"/> above 0). Measured (SI-SDRi dB, one seed; dev-test / the tuning set's
-    /// moodist_* noises / six 50–58 s files): rank 8: 7.30 / 6.89 / 7.37; 16 throughout: 7.32 / 7.01 / 7.50; 16 below 7.5 dB
-    /// and 8 above: 7.38 / 7.03 / 7.41. As built (16 or 24 at 5 dB and below, 8 from 10 dB, linear between), SI-SDRi dB /
-    /// STOI, two seeds: rank 8 7.30 / 0.784 and 6.87; 16 7.34 / 0.784 and 6.98; 24 7.35 / 0.785 and 7.11 (the long files,
-    /// one seed, 7.42 and 7.41). Three seeds (adding the default): rank 8 7.30 and 6.87, 24 7.36 and 7.02; per input SNR
-    /// −5 / 0 / 5 / 10 dB on dev-test 9.90 / 7.49 / 6.03 / 5.79 → 10.01 / 7.61 / 6.01 / 5.79. The clean files as input are unchanged (worst 20.75 dB; 21.52 played backwards): their
-    /// SNR gives them rank 8. Time: dev-test offline 21.9 s with rank 8, 23.1 with 16, 25.2 with 24.
+    /// keeps over the energy it removes), is at most <see cref="NmfRankLowSnrDb"/>; <see cref="NmfRank"/> from
+    /// <see cref="NmfRankHighSnrDb"/> on; linear between. Much noise needs more components, while with little noise the
+    /// spare ones take speech: at rank 16 throughout, the dev-test clean files as input fell to 17.7 dB SI-SDR at worst
+    /// (20.8 at rank 8). Needs the streaming passes (<see cref="StreamingPassWeight"/> above 0).
+    /// Measured (SI-SDRi dB; dev-test / the tuning set's moodist_* noises / six 50–58 s files; one seed): rank 8 7.30 /
+    /// 6.89 / 7.37; 16 throughout 7.32 / 7.01 / 7.50; 16 below 7.5 dB and 8 above 7.38 / 7.03 / 7.41. As built, two seeds
+    /// (SI-SDRi / dev-test STOI): 8 7.30 / 0.784 and 6.87; 16 7.34 / 0.784 and 6.98; 24 7.35 / 0.785 and 7.11. Three seeds
+    /// (adding the default): 8 7.30 and 6.87, 24 7.36 and 7.02; per input SNR −5 / 0 / 5 / 10 dB 9.90 / 7.49 / 6.03 / 5.79
+    /// → 10.01 / 7.61 / 6.01 / 5.79. The clean files keep rank 8 (worst 20.75 dB; 21.52 played backwards). Time, dev-test
+    /// offline: 21.9 s with rank 8, 23.1 with 16, 25.2 with 24.
     /// </summary>
     public int LowSnrNmfRank { get; set; } = 24;
 

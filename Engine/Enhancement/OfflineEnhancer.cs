@@ -83,10 +83,11 @@ public sealed class OfflineEnhancer : IEnhancer
         int segment = Math.Max(_stft.Config.FftSize * 4, (int)(_options.SegmentSeconds * SampleRate));
         int overlap = Math.Min(segment / 4, (int)(_options.SegmentOverlapSeconds * SampleRate));
         var output = new float[noisy.Length];
-        // One EM per rank, made when first needed; without the passes there is no SNR estimate and the rank is NmfRank.
-        var ems = new Dictionary<int, MonteCarloEm>();
+        // The EM is made again when a segment needs another rank, so a long input holds one EM's buffers at a time.
+        // Without the passes there is no SNR estimate and the rank is NmfRank.
+        MonteCarloEm? current = null;
         Func<int, MonteCarloEm>? emFor = _options.StreamingPassWeight >= 1 ? null
-            : rank => ems.TryGetValue(rank, out var em) ? em : ems[rank] = new MonteCarloEm(_model, _options, _options.Seed, FindGradient(), rank);
+            : rank => current?.Rank == rank ? current : current = new MonteCarloEm(_model, _options, _options.Seed, FindGradient(), rank);
         var passes = _options.StreamingPassWeight > 0 ? new BidirectionalStreamingMask(_model, _passOptions, _companion) : null;
         int start = 0;
         while (true)
