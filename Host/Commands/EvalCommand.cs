@@ -14,7 +14,7 @@ public enum EvalMode { Offline, Streaming }
 public sealed record EvalSettings(EvalMode Mode, string? ModelDirectory, InferenceBackend Backend, string? OrtLibraryPath = null, EnhancerChoice? Enhancer = null)
 {
     /// <summary>The settings of both modes: those given, or the defaults.</summary>
-    public EnhancerChoice EnhancerOrDefaults => Enhancer ?? new EnhancerChoice(new StreamingOptions(), new OfflineOptions());
+    public EnhancerChoice EnhancerOrDefaults => Enhancer ?? EnhancerChoice.Defaults;
 }
 
 public sealed class EvalCommand : ICommand

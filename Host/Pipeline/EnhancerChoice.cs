@@ -22,6 +22,9 @@ public sealed record EnhancerChoice(StreamingOptions Streaming, OfflineOptions O
         "                        lower keeps more of the background, higher removes more of it (dev-test streaming,\n" +
         "                        SI-SDRi dB / STOI: 10 dB 5.1 / 0.765; 20: 6.4 / 0.770; 30: 6.5 / 0.769)\n";
 
+    /// <summary>Every setting at its engine default.</summary>
+    public static EnhancerChoice Defaults => new(new StreamingOptions(), new OfflineOptions());
+
     public static EnhancerChoice Parse(CommandLineArgs args)
     {
         var streamingDefaults = new StreamingOptions();
