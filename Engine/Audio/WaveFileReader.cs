@@ -206,7 +206,7 @@ public sealed class WaveFileReader : IDisposable
         string riffId = FourCc(head, got);
         bool rf64 = riffId == "RF64";
         if (riffId != "RIFF" && !rf64)
-            throw Bad($"not a RIFF/WAVE file (starts with {Printable(riffId)})");
+            throw Bad($"not a RIFF/WAVE file (starts with {Printable(riffId)}){OtherFormatHint(head[..got])}");
         if (got < 12) throw Bad($"truncated header ({got} bytes)");
         string form = FourCc(head[8..], 4);
         if (form != "WAVE") throw Bad($"RIFF file but not WAVE (form type {Printable(form)})");
@@ -394,6 +394,23 @@ public sealed class WaveFileReader : IDisposable
 
     private static string FourCc(ReadOnlySpan<byte> bytes, int available) =>
         Encoding.Latin1.GetString(bytes[..Math.Min(4, available)]);
+
+    /// <summary>
+    /// Names the common audio formats that are not WAV, from their first bytes, so the error tells the user what the file
+    /// is and how to convert it; empty when the bytes are not recognised.
+    /// </summary>
+    internal static string OtherFormatHint(ReadOnlySpan<byte> head)
+    {
+        string? name =
+            head.StartsWith("fLaC"u8) ? "FLAC" :
+            head.StartsWith("OggS"u8) ? "Ogg (Vorbis, Opus or FLAC)" :
+            head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0) ? "MP3" :
+            head.Length >= 8 && head[4..8].SequenceEqual("ftyp"u8) ? "MP4/M4A" :
+            head.Length >= 12 && head.StartsWith("FORM"u8) && (head[8..12].SequenceEqual("AIFF"u8) || head[8..12].SequenceEqual("AIFC"u8)) ? "AIFF" :
+            head.StartsWith(".snd"u8) ? "Sun/NeXT AU" :
+            null;
+        return name is null ? "" : $": it looks like {name}; only WAV is read, so convert it first, e.g. ffmpeg -i IN OUT.wav";
+    }
 
     private static string Printable(string fourCc)
     {

@@ -115,8 +115,13 @@ public sealed class DenoiseCommand : ICommand
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { throw; }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
-                        string reason = e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException
-                            ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                        string reason = e switch
+                        {
+                            // The report names the input already; the reader's message would name it twice.
+                            AudioFormatException af when SamePath(af.FileName, job.Input) => af.Problem,
+                            IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException => e.Message,
+                            _ => $"{e.GetType().Name}: {e.Message}",
+                        };
                         results[job] = ("failed", reason);
                         progress.FileDone($"FAILED {job.Display}: {reason}");
                     }
@@ -143,6 +148,9 @@ public sealed class DenoiseCommand : ICommand
             w.WriteLine($"  failed: {job.Display}: {detail}");
         return failed > 0 ? ExitCodes.PartialFailure : ExitCodes.Ok;
     }
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     /// <summary>Loads the first model and its companion (kept in the pool for the first job) and reads the enhancer's rate.</summary>
     private static int ProbeRate(ModelChoice model, StreamingOptions streaming, EnhanceMode mode, ConcurrentBag<(IVarianceModel, IVarianceModel?)> pool)

@@ -61,7 +61,9 @@ public class DenoiseCommandTests
             var (code, err) = Run(CancellationToken.None, inDir, "-o", outDir, "--mode", "streaming", "--jobs", "2");
             Assert.Equal(ExitCodes.PartialFailure, code);
             Assert.Contains("4 ok, 1 failed", err);
-            Assert.Contains("corrupt.wav", err.Split('\n').Single(l => l.Contains("failed:") && l.Contains("corrupt")));
+            string failedLine = err.Split('\n').Single(l => l.Contains("failed:") && l.Contains("corrupt"));
+            Assert.Contains("no fmt chunk", failedLine); // the reader's reason...
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(failedLine, "corrupt\\.wav")); // ...and the file named once
             foreach (var rel in new[] { "a16k.wav", "b44k_stereo_float.wav", "sub/c48k_3ch_24bit.wav", "sub/d8k_8bit.wav" })
             {
                 using var a = new WaveFileReader(Path.Combine(inDir, rel));

@@ -200,7 +200,13 @@ public class WaveFileReaderTests
         return new()
         {
             { "empty", [], ["empty file"] },
-            { "not riff", "OggS\0\0\0\0\0\0\0\0\0\0"u8.ToArray(), ["not a RIFF/WAVE file", "'OggS'"] },
+            { "not riff", "OggS\0\0\0\0\0\0\0\0\0\0"u8.ToArray(), ["not a RIFF/WAVE file", "'OggS'", "looks like Ogg", "ffmpeg"] },
+            { "flac", [.. "fLaC"u8, 0, 0, 0, 0x22, 0x10, 0, 0x10, 0], ["not a RIFF/WAVE file", "looks like FLAC", "convert it first"] },
+            { "mp3 with tag", [.. "ID3"u8, 4, 0, 0, 0, 0, 0, 0, 0, 0], ["looks like MP3"] },
+            { "mp3 frame", new byte[] { 0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0 }, ["looks like MP3"] },
+            { "m4a", [0, 0, 0, 0x20, .. "ftypM4A "u8, 0, 0, 0, 0], ["looks like MP4/M4A"] },
+            { "aiff", [.. "FORM"u8, 0, 0, 0, 0x20, .. "AIFF"u8], ["looks like AIFF"] },
+            { "unknown", "abcdefghijkl"u8.ToArray(), ["not a RIFF/WAVE file", "'abcd'"] },
             { "truncated header", "RIFF\x10\0\0"u8.ToArray(), ["truncated header"] },
             { "not wave", new WavBytes().Form("AVI ").ToArray(), ["not WAVE", "'AVI '"] },
             { "no fmt", new WavBytes().Chunk("data", data).ToArray(), ["no fmt chunk"] },
@@ -224,6 +230,14 @@ public class WaveFileReaderTests
             { "extensible short", new WavBytes().Chunk("fmt ", [.. WavBytes.FmtPayload(0xFFFE, 1, 8000, 16, 2, 16000), 0, 0]).Chunk("data", data).ToArray(), ["EXTENSIBLE", "too short"] },
         };
     }
+
+    [Theory]
+    [InlineData("abcdefghijkl")]
+    [InlineData("RIFX\0\0\0\0WAVE")]
+    [InlineData("FORM\0\0\0\0AVI ")]
+    [InlineData("ft")]
+    public void OtherFormatHintIsSilentForBytesItDoesNotKnow(string head) =>
+        Assert.Equal("", WaveFileReader.OtherFormatHint(System.Text.Encoding.Latin1.GetBytes(head)));
 
     [Theory]
     [MemberData(nameof(BadFiles))]
