@@ -203,7 +203,7 @@ public class WaveFileReaderTests
             { "not riff", "OggS\0\0\0\0\0\0\0\0\0\0"u8.ToArray(), ["not a RIFF/WAVE file", "'OggS'", "looks like Ogg", "ffmpeg"] },
             { "flac", [.. "fLaC"u8, 0, 0, 0, 0x22, 0x10, 0, 0x10, 0], ["not a RIFF/WAVE file", "looks like FLAC", "convert it first"] },
             { "mp3 with tag", [.. "ID3"u8, 4, 0, 0, 0, 0, 0, 0, 0, 0], ["looks like MP3"] },
-            { "mp3 frame", new byte[] { 0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0 }, ["looks like MP3"] },
+            { "mp3 frame", [0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0], ["looks like MP3"] },
             { "m4a", [0, 0, 0, 0x20, .. "ftypM4A "u8, 0, 0, 0, 0], ["looks like MP4/M4A"] },
             { "aiff", [.. "FORM"u8, 0, 0, 0, 0x20, .. "AIFF"u8], ["looks like AIFF"] },
             { "unknown", "abcdefghijkl"u8.ToArray(), ["not a RIFF/WAVE file", "'abcd'"] },
