@@ -69,7 +69,7 @@ public sealed class DenoiseCommand : ICommand
 
         // One model (and its companion, if any) per concurrent job: a model instance is not assumed to be thread-safe.
         var models = new ConcurrentBag<(IVarianceModel Model, IVarianceModel? Companion)>();
-        (IVarianceModel, IVarianceModel?) RentModel() => models.TryTake(out var pair) ? pair : (model.Load(), model.LoadCompanion(streaming));
+        (IVarianceModel, IVarianceModel?) RentModel() => models.TryTake(out var pair) ? pair : model.LoadWithCompanion(streaming);
         int modelRate;
         try
         {
@@ -155,8 +155,9 @@ public sealed class DenoiseCommand : ICommand
     /// <summary>Loads the first model and its companion (kept in the pool for the first job) and reads the enhancer's rate.</summary>
     private static int ProbeRate(ModelChoice model, StreamingOptions streaming, EnhanceMode mode, ConcurrentBag<(IVarianceModel, IVarianceModel?)> pool)
     {
-        var m = model.Load();
-        pool.Add((m, model.LoadCompanion(streaming)));
+        var pair = model.LoadWithCompanion(streaming);
+        pool.Add(pair);
+        var m = pair.Model;
         if (mode == EnhanceMode.Streaming)
         {
             using var p = Denoiser.CreateStreaming(m);

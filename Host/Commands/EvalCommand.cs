@@ -139,28 +139,20 @@ public sealed class EvalCommand : ICommand
         foreach (var w in r.Warnings) Err.WriteLine($"  warning: {r.Item.Id}: {w}");
     }
 
+    private static ModelLoadOptions LoadOptions(EvalSettings s) => new(s.Backend, OrtLibraryPath: s.OrtLibraryPath);
+
     private static IEnhancer CreateModelOffline(EvalSettings s)
     {
-        var load = new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath);
-        var model = ModelPackage.Load(s.ModelDirectory, load);
-        IVarianceModel? companion;
         var offline = s.EnhancerOrDefaults.Offline;
-        try { companion = ModelChoice.LoadCompanion(s.ModelDirectory, offline.StreamingPasses, load); }
-        catch { model.Dispose(); throw; }
+        var (model, companion) = ModelChoice.LoadWithCompanion(s.ModelDirectory, offline.StreamingPasses, LoadOptions(s));
         return new ModelOwningEnhancer(model, companion, (m, c) => Denoiser.CreateOffline(m, offline, c));
     }
 
     private static IStreamProcessor CreateModelStreaming(EvalSettings s)
     {
-        var load = new ModelLoadOptions(s.Backend, OrtLibraryPath: s.OrtLibraryPath);
-        var model = ModelPackage.Load(s.ModelDirectory, load);
-        IVarianceModel? companion = null;
-        try
-        {
-            var streaming = s.EnhancerOrDefaults.Streaming;
-            companion = ModelChoice.LoadCompanion(s.ModelDirectory, streaming, load);
-            return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model, streaming, companion), companion);
-        }
+        var streaming = s.EnhancerOrDefaults.Streaming;
+        var (model, companion) = ModelChoice.LoadWithCompanion(s.ModelDirectory, streaming, LoadOptions(s));
+        try { return new ModelOwningStreamProcessor(model, Denoiser.CreateStreaming(model, streaming, companion), companion); }
         catch
         {
             companion?.Dispose();

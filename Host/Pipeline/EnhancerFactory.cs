@@ -32,8 +32,26 @@ public sealed record ModelChoice(string? ModelDirectory, InferenceBackend Backen
         return ModelPackage.Load(ModelDirectory, LoadOptions);
     }
 
-    /// <summary>The companion the streaming enhancer (and the offline one's streaming passes) mixes in at low SNR (see <see cref="LoadCompanion(string?, StreamingOptions?, ModelLoadOptions)"/>).</summary>
-    public IVarianceModel? LoadCompanion(StreamingOptions? options) => LoadCompanion(ModelDirectory, options, LoadOptions);
+    /// <summary>
+    /// <see cref="Load"/> and the companion the streaming enhancer (and the offline one's streaming passes) mixes in at low
+    /// SNR (see <see cref="LoadCompanion"/>); the model is released when the companion fails to load.
+    /// </summary>
+    public (IVarianceModel Model, IVarianceModel? Companion) LoadWithCompanion(StreamingOptions? options) =>
+        WithCompanion(Load(), ModelDirectory, options, LoadOptions);
+
+    /// <summary>The package (null: the embedded default) and its companion, as <see cref="LoadWithCompanion(StreamingOptions?)"/>.</summary>
+    public static (IVarianceModel Model, IVarianceModel? Companion) LoadWithCompanion(string? modelDirectory, StreamingOptions? options, ModelLoadOptions load) =>
+        WithCompanion(ModelPackage.Load(modelDirectory, load), modelDirectory, options, load);
+
+    private static (IVarianceModel, IVarianceModel?) WithCompanion(IVarianceModel model, string? modelDirectory, StreamingOptions? options, ModelLoadOptions load)
+    {
+        try { return (model, LoadCompanion(modelDirectory, options, load)); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// The embedded companion (<see cref="ModelPackage.LoadCompanion"/>) when the model is the embedded default and
@@ -55,13 +73,13 @@ public static class EnhancerFactory
 {
     public static IStreamProcessor CreateStreaming(ModelChoice model, StreamingOptions? options = null)
     {
-        var loaded = model.Load();
-        return Denoiser.CreateStreaming(loaded, options, model.LoadCompanion(options));
+        var (loaded, companion) = model.LoadWithCompanion(options);
+        return Denoiser.CreateStreaming(loaded, options, companion);
     }
 
     public static IEnhancer CreateOffline(ModelChoice model)
     {
-        var loaded = model.Load();
-        return Denoiser.CreateOffline(loaded, companion: model.LoadCompanion(null));
+        var (loaded, companion) = model.LoadWithCompanion(null);
+        return Denoiser.CreateOffline(loaded, companion: companion);
     }
 }
