@@ -26,7 +26,8 @@ public sealed class DenoiseCommand : ICommand
         "  --format F            pcm16 | pcm24 | float32 (default: the input's)\n" +
         "  --segment SECONDS     offline mode: enhance in segments of this length, cross-faded (default 30;\n" +
         "                        smaller uses less memory)\n" +
-        "  --jobs N              files processed in parallel (default 1; memory stays bounded per job)\n" +
+        "  --jobs N              files processed in parallel (default 1; memory stays bounded per job); the\n" +
+        "                        cores left over enhance the channels of a file side by side\n" +
         "  --overwrite           replace existing outputs (default: skip them)\n" +
         "  --passthrough         no model: a pass-through processor at 16 kHz (checks formats, alignment, speed)\n" +
         EnhancerChoice.Help + ModelChoice.Help;
@@ -67,7 +68,8 @@ public sealed class DenoiseCommand : ICommand
         var streamingOverride = StreamingOverride ?? (passthrough ? () => new DelayProcessor(16000, 0) : null);
         var offlineOverride = OfflineOverride ?? (passthrough ? () => new PassThroughEnhancer(16000) : null);
 
-        // One model (and its companion, if any) per concurrent job: a model instance is not assumed to be thread-safe.
+        // One model (and its companion, if any) per channel being enhanced, pooled across files: a model instance is
+        // not assumed to be thread-safe, and the channels of a file may run side by side.
         var models = new ConcurrentBag<(IVarianceModel Model, IVarianceModel? Companion)>();
         (IVarianceModel, IVarianceModel?) RentModel() => models.TryTake(out var pair) ? pair : model.LoadWithCompanion(streaming);
         int modelRate;
@@ -83,6 +85,8 @@ public sealed class DenoiseCommand : ICommand
             return ExitCodes.NotImplemented;
         }
 
+        // The cores that parallel files leave free enhance the channels of a file side by side.
+        int channelWorkers = Math.Max(1, Environment.ProcessorCount / Math.Min(jobs, plan.Count));
         double totalSeconds = plan.Sum(j => TryDuration(j.Input));
         var progress = new BatchProgress(plan.Count, totalSeconds, Console.Error);
         var results = new ConcurrentDictionary<FileJob, (string Status, string Detail)>();
@@ -98,14 +102,20 @@ public sealed class DenoiseCommand : ICommand
                         progress.FileDone($"skipped {job.Display}: {job.Output} exists (use --overwrite)");
                         return;
                     }
-                    bool needsModel = mode == EnhanceMode.Streaming ? streamingOverride is null : offlineOverride is null;
-                    var (m, companion) = needsModel ? RentModel() : (null, null);
+                    // Each channel gets a model of its own, since channels may be enhanced at the same time.
+                    var leased = new List<(IVarianceModel Model, IVarianceModel? Companion)>();
+                    (IVarianceModel Model, IVarianceModel? Companion) Lease()
+                    {
+                        var pair = RentModel();
+                        leased.Add(pair);
+                        return pair;
+                    }
                     try
                     {
                         var settings = new DenoiseSettings(mode,
-                            streamingOverride ?? (() => Denoiser.CreateStreaming(m!, streaming, companion)),
-                            offlineOverride ?? (() => Denoiser.CreateOffline(m!, choice.Offline, companion)),
-                            modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment);
+                            streamingOverride ?? (() => { var (m, companion) = Lease(); return Denoiser.CreateStreaming(m, streaming, companion); }),
+                            offlineOverride ?? (() => { var (m, companion) = Lease(); return Denoiser.CreateOffline(m, choice.Offline, companion); }),
+                            modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment, ChannelWorkers: channelWorkers);
                         string? dir = Path.GetDirectoryName(job.Output);
                         if (dir is not null) Directory.CreateDirectory(dir);
                         var r = FilePipeline.Run(job.Input, job.Output, settings, progress.AddAudio, cancellationToken);
@@ -127,7 +137,7 @@ public sealed class DenoiseCommand : ICommand
                     }
                     finally
                     {
-                        if (m is not null) models.Add((m, companion));
+                        foreach (var pair in leased) models.Add(pair);
                     }
                 });
             }

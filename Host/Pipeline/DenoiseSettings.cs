@@ -9,7 +9,11 @@ public enum EnhanceMode { Offline, Streaming }
 /// <summary>Output sample layout chosen with --format (Keep: the input's).</summary>
 public enum OutputSampleFormat { Keep, Pcm16, Pcm24, Float32 }
 
-/// <summary>How `rtdenoise denoise` processes each file. The factories are called once per channel (streaming) or per file (offline).</summary>
+/// <summary>
+/// How `rtdenoise denoise` processes each file. The factories are called once per channel of the output. With
+/// <see cref="ChannelWorkers"/> above 1 the channels are enhanced at the same time, so each call must return an
+/// instance that shares no mutable state with the others (its own model instance).
+/// </summary>
 public sealed record DenoiseSettings(
     EnhanceMode Mode,
     Func<IStreamProcessor>? CreateStreaming,
@@ -21,7 +25,8 @@ public sealed record DenoiseSettings(
     bool Overwrite = false,
     double SegmentSeconds = DenoiseSettings.DefaultSegmentSeconds,
     double OverlapSeconds = 1,
-    int BlockFrames = 16384)
+    int BlockFrames = 16384,
+    int ChannelWorkers = 1)
 {
     /// <summary>
     /// Offline segment length of the file pipeline: the same as the enhancer's own (<see cref="OfflineOptions.SegmentSeconds"/>),

@@ -13,7 +13,8 @@ public sealed record FileResult(long InputFrames, long OutputFrames, double Audi
 /// Denoises one WAV file: reader → enhancer → writer, three tasks joined by bounded channels of pooled
 /// blocks, so memory stays constant whatever the file length. Every channel runs its own aligned chain
 /// (resample to the model rate, enhance, resample to the output rate), which compensates every delay:
-/// the output is sample-aligned with the input and exactly as long. The output is written to a temp
+/// the output is sample-aligned with the input and exactly as long. The chains of a block run on up to
+/// <see cref="DenoiseSettings.ChannelWorkers"/> threads. The output is written to a temp
 /// file and renamed into place only when everything succeeded; on error or cancellation nothing is left.
 /// </summary>
 public static class FilePipeline
@@ -32,17 +33,15 @@ public static class FilePipeline
         var collectors = new SampleCollector[channels];
         var heads = new ISampleSink[channels];
         var disposables = new List<IDisposable>();
-        IEnhancer? offline = settings.Mode == EnhanceMode.Offline
-            ? (settings.CreateOffline ?? throw new InvalidOperationException("no offline enhancer")).Invoke()
-            : null;
         try
         {
             for (int c = 0; c < channels; c++)
             {
                 collectors[c] = new SampleCollector(outFrames);
                 ISampleSink sink = new AlignedResampleStage(settings.ModelRate, outFormat.SampleRate, collectors[c]);
-                if (offline is not null)
+                if (settings.Mode == EnhanceMode.Offline)
                 {
+                    var offline = (settings.CreateOffline ?? throw new InvalidOperationException("no offline enhancer")).Invoke();
                     if (offline.SampleRate != settings.ModelRate) throw new InvalidOperationException("enhancer rate differs from the model rate");
                     sink = new OfflineSegmentStage(offline, (int)(settings.SegmentSeconds * settings.ModelRate),
                         (int)(settings.OverlapSeconds * settings.ModelRate), sink, token);
@@ -83,23 +82,23 @@ public static class FilePipeline
             {
                 try
                 {
-                    var mono = new float[block];
-                    var interleavedIn = new float[block];
+                    var mono = new float[channels][];
+                    for (int c = 0; c < channels; c++) mono[c] = new float[block];
                     await foreach (var (buffer, frames) in toProcess.Reader.ReadAllAsync(ct))
                     {
-                        var data = buffer.AsSpan(0, frames * inFormat.Channels);
-                        for (int c = 0; c < channels; c++)
+                        ForEachChannel(channels, settings.ChannelWorkers, ct, c =>
                         {
-                            var m = mono.AsSpan(0, frames);
+                            var data = buffer.AsSpan(0, frames * inFormat.Channels);
+                            var m = mono[c].AsSpan(0, frames);
                             if (settings.Mono) ChannelMixer.DownmixToMono(data, inFormat.Channels, m);
                             else ChannelMixer.ExtractChannel(data, inFormat.Channels, c, m);
                             heads[c].Push(m);
-                        }
+                        });
                         ArrayPool<float>.Shared.Return(buffer);
                         await Drain(collectors, toWrite.Writer, final: false, ct);
                         secondsDone?.Invoke(frames / (double)inFormat.SampleRate);
                     }
-                    foreach (var h in heads) h.Finish();
+                    ForEachChannel(channels, settings.ChannelWorkers, ct, c => heads[c].Finish());
                     await Drain(collectors, toWrite.Writer, final: true, ct);
                     toWrite.Writer.Complete();
                 }
@@ -138,6 +137,21 @@ public static class FilePipeline
         {
             foreach (var d in disposables) d.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Runs one step of every channel's chain, on up to <paramref name="workers"/> threads (the chains share nothing).
+    /// A failing step is rethrown as itself, not wrapped, so the file's report names the real cause.
+    /// </summary>
+    private static void ForEachChannel(int channels, int workers, CancellationToken ct, Action<int> step)
+    {
+        if (workers <= 1 || channels == 1)
+        {
+            for (int c = 0; c < channels; c++) step(c);
+            return;
+        }
+        try { Parallel.For(0, channels, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, step); }
+        catch (AggregateException e) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); }
     }
 
     /// <summary>Moves the frames every channel has ready into interleaved pooled blocks for the writer.</summary>

@@ -130,6 +130,70 @@ public class FilePipelineTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData(EnhanceMode.Streaming)]
+    [InlineData(EnhanceMode.Offline)]
+    public void ChannelsEnhancedSideBySide_GiveTheSameFile_AsOneAfterAnother(EnhanceMode mode)
+    {
+        string dir = TestAudio.TempDir("workers");
+        try
+        {
+            // Every channel different, every processor stateful (a delay line): a buffer or a processor shared
+            // between two channels running at once would mix them up.
+            string input = TestAudio.WriteWav(Path.Combine(dir, "in.wav"), WaveFormat.Pcm24(44100, 3), 44100 * 3 + 7);
+            int created = 0;
+            DenoiseSettings Settings(int workers) => new(mode,
+                () => { Interlocked.Increment(ref created); return new DelayProcessor(16000, 257, 0.5f); },
+                () => { Interlocked.Increment(ref created); return new HalfGainEnhancer(); },
+                16000, BlockFrames: 5000, SegmentSeconds: 1.1, OverlapSeconds: 0.2, ChannelWorkers: workers);
+            FilePipeline.Run(input, Path.Combine(dir, "one.wav"), Settings(1));
+            Assert.Equal(3, created);
+            FilePipeline.Run(input, Path.Combine(dir, "three.wav"), Settings(3));
+            Assert.Equal(6, created);
+            byte[] one = File.ReadAllBytes(Path.Combine(dir, "one.wav")), three = File.ReadAllBytes(Path.Combine(dir, "three.wav"));
+            Assert.Equal(one, three);
+            // The channels stay apart: each output channel follows its own input channel.
+            var x = WaveFileReader.ReadAllInterleaved(input, out _);
+            var y = WaveFileReader.ReadAllInterleaved(Path.Combine(dir, "three.wav"), out _);
+            for (int c = 0; c < 3; c++)
+            {
+                var xc = new float[x.Length / 3];
+                var yc = new float[xc.Length];
+                var other = new float[xc.Length];
+                ChannelMixer.ExtractChannel(x, 3, c, xc);
+                ChannelMixer.ExtractChannel(y, 3, c, yc);
+                ChannelMixer.ExtractChannel(x, 3, (c + 1) % 3, other);
+                int edge = 44100 / 50;
+                double own = TestAudio.SiSdr(yc.AsSpan(edge, yc.Length - 2 * edge), xc.AsSpan(edge, xc.Length - 2 * edge));
+                double next = TestAudio.SiSdr(yc.AsSpan(edge, yc.Length - 2 * edge), other.AsSpan(edge, other.Length - 2 * edge));
+                Assert.True(own > 30 && next < 0, $"channel {c}: {own:0.0} dB against its input, {next:0.0} against the next");
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void AProcessorFailingOnAChannelRunningBesideAnother_ReportsTheCauseUnwrapped()
+    {
+        string dir = TestAudio.TempDir("fail2");
+        try
+        {
+            string input = TestAudio.WriteWav(Path.Combine(dir, "in.wav"), WaveFormat.Pcm16(16000, 2), 16000 * 4);
+            string output = Path.Combine(dir, "out.wav");
+            int processors = 0;
+            var settings = new DenoiseSettings(EnhanceMode.Streaming, () =>
+            {
+                int channel = processors++;
+                int calls = 0;
+                return new CallbackProcessor(() => { if (channel == 1 && ++calls == 3) throw new InvalidDataException("model exploded"); });
+            }, null, 16000, BlockFrames: 4096, ChannelWorkers: 2);
+            var e = Assert.Throws<InvalidDataException>(() => FilePipeline.Run(input, output, settings));
+            Assert.Contains("model exploded", e.Message);
+            Assert.Single(Directory.GetFiles(dir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     internal sealed class HalfGainEnhancer : RealtimeDenoise.Enhancement.IEnhancer
     {
         public int SampleRate => 16000;
