@@ -27,7 +27,8 @@ public sealed class DenoiseCommand : ICommand
         "  --segment SECONDS     offline mode: enhance in segments of this length, cross-faded (default 30;\n" +
         "                        smaller uses less memory)\n" +
         "  --jobs N              files processed in parallel (default 1; memory stays bounded per job); the\n" +
-        "                        cores left over enhance the channels of a file side by side\n" +
+        "                        cores left over enhance the channels, and offline the 30 s windows, of a\n" +
+        "                        file side by side\n" +
         "  --overwrite           replace existing outputs (default: skip them)\n" +
         "  --passthrough         no model: a pass-through processor at 16 kHz (checks formats, alignment, speed)\n" +
         EnhancerChoice.Help + ModelChoice.Help;
@@ -68,8 +69,8 @@ public sealed class DenoiseCommand : ICommand
         var streamingOverride = StreamingOverride ?? (passthrough ? () => new DelayProcessor(16000, 0) : null);
         var offlineOverride = OfflineOverride ?? (passthrough ? () => new PassThroughEnhancer(16000) : null);
 
-        // One model (and its companion, if any) per channel being enhanced, pooled across files: a model instance is
-        // not assumed to be thread-safe, and the channels of a file may run side by side.
+        // One model (and its companion, if any) per processor, pooled across files: a model instance is not assumed
+        // to be thread-safe, and the channels and windows of a file may run side by side.
         var models = new ConcurrentBag<(IVarianceModel Model, IVarianceModel? Companion)>();
         (IVarianceModel, IVarianceModel?) RentModel() => models.TryTake(out var pair) ? pair : model.LoadWithCompanion(streaming);
         int modelRate;
@@ -85,8 +86,8 @@ public sealed class DenoiseCommand : ICommand
             return ExitCodes.NotImplemented;
         }
 
-        // The cores that parallel files leave free enhance the channels of a file side by side.
-        int channelWorkers = Math.Max(1, Environment.ProcessorCount / Math.Min(jobs, plan.Count));
+        // The cores that parallel files leave free enhance the channels (and offline, the windows) of a file side by side.
+        int workers = Math.Max(1, Environment.ProcessorCount / Math.Min(jobs, plan.Count));
         double totalSeconds = plan.Sum(j => TryDuration(j.Input));
         var progress = new BatchProgress(plan.Count, totalSeconds, Console.Error);
         var results = new ConcurrentDictionary<FileJob, (string Status, string Detail)>();
@@ -102,7 +103,7 @@ public sealed class DenoiseCommand : ICommand
                         progress.FileDone($"skipped {job.Display}: {job.Output} exists (use --overwrite)");
                         return;
                     }
-                    // Each channel gets a model of its own, since channels may be enhanced at the same time.
+                    // Each processor gets a model of its own, since channels and windows may be enhanced at the same time.
                     var leased = new List<(IVarianceModel Model, IVarianceModel? Companion)>();
                     (IVarianceModel Model, IVarianceModel? Companion) Lease()
                     {
@@ -115,14 +116,16 @@ public sealed class DenoiseCommand : ICommand
                         var settings = new DenoiseSettings(mode,
                             streamingOverride ?? (() => { var (m, companion) = Lease(); return Denoiser.CreateStreaming(m, streaming, companion); }),
                             offlineOverride ?? (() => { var (m, companion) = Lease(); return Denoiser.CreateOffline(m, choice.Offline, companion); }),
-                            modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment, ChannelWorkers: channelWorkers);
+                            modelRate, mono, rate > 0 ? rate : null, format, overwrite, SegmentSeconds: segment, Workers: workers);
                         string? dir = Path.GetDirectoryName(job.Output);
                         if (dir is not null) Directory.CreateDirectory(dir);
                         var r = FilePipeline.Run(job.Input, job.Output, settings, progress.AddAudio, cancellationToken);
                         results[job] = ("ok", $"{r.AudioSeconds:0.0} s");
                         progress.FileDone($"ok {job.Display} → {job.Output} ({r.AudioSeconds:0.0} s, {r.InputFormat} → {r.OutputFormat})");
                     }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { throw; }
+                    // Stopped: the file is left undone (the summary below says so); ForEach starts no other once the
+                    // token is set. Rethrown, the pipeline's own linked token would make ForEach wrap it as a failure.
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
                         string reason = e switch

@@ -10,9 +10,11 @@ public enum EnhanceMode { Offline, Streaming }
 public enum OutputSampleFormat { Keep, Pcm16, Pcm24, Float32 }
 
 /// <summary>
-/// How `rtdenoise denoise` processes each file. The factories are called once per channel of the output. With
-/// <see cref="ChannelWorkers"/> above 1 the channels are enhanced at the same time, so each call must return an
-/// instance that shares no mutable state with the others (its own model instance).
+/// How `rtdenoise denoise` processes each file. <see cref="Workers"/> is the number of threads one file may keep busy:
+/// the channels are enhanced side by side, and in offline mode the threads left over (Workers / channels) enhance
+/// that many windows of each channel at once. The factories are called once per channel (streaming) or once per
+/// channel and window worker (offline); with more than one worker these instances run at the same time, so each
+/// call must return one that shares no mutable state with the others (its own model instance).
 /// </summary>
 public sealed record DenoiseSettings(
     EnhanceMode Mode,
@@ -26,7 +28,7 @@ public sealed record DenoiseSettings(
     double SegmentSeconds = DenoiseSettings.DefaultSegmentSeconds,
     double OverlapSeconds = 1,
     int BlockFrames = 16384,
-    int ChannelWorkers = 1)
+    int Workers = 1)
 {
     /// <summary>
     /// Offline segment length of the file pipeline: the same as the enhancer's own (<see cref="OfflineOptions.SegmentSeconds"/>),

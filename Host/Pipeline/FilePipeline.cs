@@ -13,8 +13,8 @@ public sealed record FileResult(long InputFrames, long OutputFrames, double Audi
 /// Denoises one WAV file: reader → enhancer → writer, three tasks joined by bounded channels of pooled
 /// blocks, so memory stays constant whatever the file length. Every channel runs its own aligned chain
 /// (resample to the model rate, enhance, resample to the output rate), which compensates every delay:
-/// the output is sample-aligned with the input and exactly as long. The chains of a block run on up to
-/// <see cref="DenoiseSettings.ChannelWorkers"/> threads. The output is written to a temp
+/// the output is sample-aligned with the input and exactly as long. The chains run on up to
+/// <see cref="DenoiseSettings.Workers"/> threads. The output is written to a temp
 /// file and renamed into place only when everything succeeded; on error or cancellation nothing is left.
 /// </summary>
 public static class FilePipeline
@@ -33,6 +33,10 @@ public static class FilePipeline
         var collectors = new SampleCollector[channels];
         var heads = new ISampleSink[channels];
         var disposables = new List<IDisposable>();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var ct = linked.Token;
+        // Threads beyond one per channel enhance several offline windows of each channel at once.
+        int windowWorkers = Math.Max(1, settings.Workers / channels);
         try
         {
             for (int c = 0; c < channels; c++)
@@ -41,10 +45,16 @@ public static class FilePipeline
                 ISampleSink sink = new AlignedResampleStage(settings.ModelRate, outFormat.SampleRate, collectors[c]);
                 if (settings.Mode == EnhanceMode.Offline)
                 {
-                    var offline = (settings.CreateOffline ?? throw new InvalidOperationException("no offline enhancer")).Invoke();
-                    if (offline.SampleRate != settings.ModelRate) throw new InvalidOperationException("enhancer rate differs from the model rate");
-                    sink = new OfflineSegmentStage(offline, (int)(settings.SegmentSeconds * settings.ModelRate),
-                        (int)(settings.OverlapSeconds * settings.ModelRate), sink, token);
+                    var enhancers = new IEnhancer[windowWorkers];
+                    for (int i = 0; i < windowWorkers; i++)
+                    {
+                        enhancers[i] = (settings.CreateOffline ?? throw new InvalidOperationException("no offline enhancer")).Invoke();
+                        if (enhancers[i].SampleRate != settings.ModelRate) throw new InvalidOperationException("enhancer rate differs from the model rate");
+                    }
+                    var stage = new OfflineSegmentStage(enhancers, (int)(settings.SegmentSeconds * settings.ModelRate),
+                        (int)(settings.OverlapSeconds * settings.ModelRate), sink, ct);
+                    disposables.Add(stage);
+                    sink = stage;
                 }
                 else
                 {
@@ -58,8 +68,6 @@ public static class FilePipeline
 
             var toProcess = Channel.CreateBounded<(float[] Buffer, int Frames)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
             var toWrite = Channel.CreateBounded<(float[] Buffer, int Frames)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token);
-            var ct = linked.Token;
             int block = settings.BlockFrames;
 
             var readTask = Task.Run(async () =>
@@ -86,7 +94,7 @@ public static class FilePipeline
                     for (int c = 0; c < channels; c++) mono[c] = new float[block];
                     await foreach (var (buffer, frames) in toProcess.Reader.ReadAllAsync(ct))
                     {
-                        ForEachChannel(channels, settings.ChannelWorkers, ct, c =>
+                        ForEachChannel(channels, settings.Workers, ct, c =>
                         {
                             var data = buffer.AsSpan(0, frames * inFormat.Channels);
                             var m = mono[c].AsSpan(0, frames);
@@ -98,7 +106,7 @@ public static class FilePipeline
                         await Drain(collectors, toWrite.Writer, final: false, ct);
                         secondsDone?.Invoke(frames / (double)inFormat.SampleRate);
                     }
-                    ForEachChannel(channels, settings.ChannelWorkers, ct, c => heads[c].Finish());
+                    ForEachChannel(channels, settings.Workers, ct, c => heads[c].Finish());
                     await Drain(collectors, toWrite.Writer, final: true, ct);
                     toWrite.Writer.Complete();
                 }
@@ -106,30 +114,18 @@ public static class FilePipeline
             }, ct);
 
             long written;
-            using (var writer = new WaveFileWriter(output, outFormat, new WaveWriterOptions { Overwrite = settings.Overwrite }))
+            try
             {
-                try
-                {
-                    foreach (var item in toWrite.Reader.ReadAllAsync(ct).ToBlockingEnumerable(ct))
-                    {
-                        writer.Write(item.Buffer.AsSpan(0, item.Frames * channels));
-                        ArrayPool<float>.Shared.Return(item.Buffer);
-                    }
-                    Task.WaitAll([readTask, processTask], ct);
-                }
-                catch (Exception) when (readTask.IsFaulted || processTask.IsFaulted)
-                {
-                    // Report the root cause (the stage that failed), not the cancellation it triggered.
-                    var root = (readTask.Exception ?? processTask.Exception)!.InnerException!;
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
-                }
-                catch (ChannelClosedException e) when (e.InnerException is not null)
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-                }
-                if (writer.FramesWritten != outFrames)
-                    throw new InvalidOperationException($"internal error: wrote {writer.FramesWritten} frames, expected {outFrames}");
-                written = writer.Commit().Frames;
+                written = Write(output, outFormat, settings.Overwrite, toWrite.Reader, readTask, processTask, outFrames, ct);
+            }
+            catch
+            {
+                // Stop the reader and the enhancers and wait for them, so nothing still uses the processors when they
+                // are disposed below (after a writer failure nothing else would stop them).
+                linked.Cancel();
+                try { Task.WaitAll(readTask, processTask); }
+                catch (AggregateException) { } // their failure, if any, is what was just reported or its consequence
+                throw;
             }
             return new FileResult(inFrames, written, inFrames / (double)inFormat.SampleRate, inFormat, outFormat);
         }
@@ -137,6 +133,36 @@ public static class FilePipeline
         {
             foreach (var d in disposables) d.Dispose();
         }
+    }
+
+    /// <summary>Writes the enhanced blocks to a temp file and commits it once every frame is there; returns the frames written.</summary>
+    private static long Write(string output, WaveFormat outFormat, bool overwrite, ChannelReader<(float[] Buffer, int Frames)> blocks,
+        Task readTask, Task processTask, long outFrames, CancellationToken ct)
+    {
+        int channels = outFormat.Channels;
+        using var writer = new WaveFileWriter(output, outFormat, new WaveWriterOptions { Overwrite = overwrite });
+        try
+        {
+            foreach (var item in blocks.ReadAllAsync(ct).ToBlockingEnumerable(ct))
+            {
+                writer.Write(item.Buffer.AsSpan(0, item.Frames * channels));
+                ArrayPool<float>.Shared.Return(item.Buffer);
+            }
+            Task.WaitAll([readTask, processTask], ct);
+        }
+        catch (Exception) when (readTask.IsFaulted || processTask.IsFaulted)
+        {
+            // Report the root cause (the stage that failed), not the cancellation it triggered.
+            var root = (readTask.Exception ?? processTask.Exception)!.InnerException!;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
+        }
+        catch (ChannelClosedException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+        }
+        if (writer.FramesWritten != outFrames)
+            throw new InvalidOperationException($"internal error: wrote {writer.FramesWritten} frames, expected {outFrames}");
+        return writer.Commit().Frames;
     }
 
     /// <summary>

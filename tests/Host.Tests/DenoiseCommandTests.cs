@@ -16,12 +16,14 @@ public sealed class ConsoleCollection;
 [Collection("Console")]
 public class DenoiseCommandTests
 {
-    private static (int Code, string Err) Run(CancellationToken token, params string[] args)
+    private static (int Code, string Err) Run(CancellationToken token, params string[] args) => Run(token, () => new DelayProcessor(16000, 100, 0.5f), args);
+
+    private static (int Code, string Err) Run(CancellationToken token, Func<RealtimeDenoise.Streaming.IStreamProcessor> processor, params string[] args)
     {
         var err = new StringWriter();
         var saved = Console.Error;
         Console.SetError(err);
-        DenoiseCommand.StreamingOverride = () => new DelayProcessor(16000, 100, 0.5f);
+        DenoiseCommand.StreamingOverride = processor;
         try
         {
             var parsed = new CommandLineArgs(args);
@@ -163,6 +165,26 @@ public class DenoiseCommandTests
             using var cts = new CancellationTokenSource();
             cts.Cancel();
             var (code, err) = Run(cts.Token, Path.Combine(dir, "in"), "-o", Path.Combine(dir, "out"), "--mode", "streaming");
+            Assert.Equal(ExitCodes.Cancelled, code);
+            Assert.Contains("stopped", err);
+            Assert.True(!Directory.Exists(Path.Combine(dir, "out")) || !Directory.EnumerateFiles(Path.Combine(dir, "out"), "*", SearchOption.AllDirectories).Any());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>Stopped in the middle of a file (Ctrl-C, SIGTERM): exit code 130 and a line saying so, not an unhandled exception.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ARunStoppedMidFile_ExitsWith130_AndLeavesNoOutputs(int jobs)
+    {
+        string dir = MakeFolder();
+        try
+        {
+            using var cts = new CancellationTokenSource();
+            int blocks = 0;
+            var (code, err) = Run(cts.Token, () => new FilePipelineTests.CallbackProcessor(() => { if (Interlocked.Increment(ref blocks) == 2) cts.Cancel(); }),
+                Path.Combine(dir, "in"), "-o", Path.Combine(dir, "out"), "--mode", "streaming", "--jobs", jobs.ToString());
             Assert.Equal(ExitCodes.Cancelled, code);
             Assert.Contains("stopped", err);
             Assert.True(!Directory.Exists(Path.Combine(dir, "out")) || !Directory.EnumerateFiles(Path.Combine(dir, "out"), "*", SearchOption.AllDirectories).Any());

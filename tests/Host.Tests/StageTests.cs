@@ -77,6 +77,65 @@ public class StageTests
         Assert.True(enhancer.Calls >= Math.Max(1, length / segment), $"{enhancer.Calls} enhancer calls");
     }
 
+    /// <summary>Gain enhancer that takes a while and records how many instances run at once; one instance must never run twice at once.</summary>
+    private sealed class SlowGainEnhancer(float gain, int[] running, int[] most, Action? onCall = null) : IEnhancer
+    {
+        private int _busy;
+        public int Calls;
+        public int SampleRate => 16000;
+        public float[] Enhance(ReadOnlySpan<float> noisy, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _busy, 1) == 1) throw new InvalidOperationException("one enhancer ran on two windows at once");
+            int now = Interlocked.Increment(ref running[0]);
+            lock (most) most[0] = Math.Max(most[0], now);
+            try
+            {
+                Calls++;
+                onCall?.Invoke();
+                var r = new float[noisy.Length];
+                for (int i = 0; i < r.Length; i++) r[i] = gain * noisy[i];
+                Thread.Sleep(30);
+                return r;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref running[0]);
+                Volatile.Write(ref _busy, 0);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(10_000, 1000, 100)]
+    [InlineData(2_950, 1000, 100)]
+    public void OfflineSegmentStage_WithSeveralEnhancers_RunsWindowsAtOnce_AndEmitsThemInOrder(int length, int segment, int overlap)
+    {
+        var input = TestAudio.Signal(length, 16000);
+        int[] running = [0], most = [0];
+        var enhancers = Enumerable.Range(0, 3).Select(_ => new SlowGainEnhancer(0.25f, running, most)).ToArray();
+        var sink = new SampleCollector();
+        var output = RunChunks(new OfflineSegmentStage(enhancers, segment, overlap, sink), sink, input, seed: length);
+        Assert.Equal(input.Length, output.Length);
+        for (int i = 0; i < input.Length; i++) Assert.Equal(0.25f * input[i], output[i], 1e-6f);
+        Assert.All(enhancers, e => Assert.True(e.Calls > 0));
+        Assert.True(most[0] >= 2, $"at most {most[0]} windows were enhanced at once");
+        Assert.Equal(0, running[0]);
+    }
+
+    [Fact]
+    public void OfflineSegmentStage_WhenAWindowFails_ReportsItsError_AndLeavesNoEnhancerRunning()
+    {
+        var input = TestAudio.Signal(10_000, 16000);
+        int[] running = [0], most = [0];
+        int calls = 0;
+        var enhancers = Enumerable.Range(0, 3).Select(_ => new SlowGainEnhancer(0.25f, running, most,
+            () => { if (Interlocked.Increment(ref calls) == 2) throw new InvalidDataException("window 2 failed"); })).ToArray();
+        var sink = new SampleCollector();
+        var e = Assert.Throws<InvalidDataException>(() => RunChunks(new OfflineSegmentStage(enhancers, 1000, 100, sink), sink, input, seed: 5));
+        Assert.Equal("window 2 failed", e.Message);
+        Assert.Equal(0, Volatile.Read(ref running[0]));
+    }
+
     [Fact]
     public void SampleCollector_CutsAndPadsToTheExpectedLength()
     {
