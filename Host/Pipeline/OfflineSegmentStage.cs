@@ -7,8 +7,8 @@ namespace RealtimeDenoise.Host.Pipeline;
 /// <c>segment + overlap</c> samples that start every <c>segment</c> samples; where two windows overlap,
 /// the outputs are cross-faded linearly, so there is no seam. Windows are enhanced independently, so with
 /// several enhancers (each with its own model) that many windows are enhanced at once, each on a thread
-/// of its own, and their outputs are emitted in order: the result is the same as with one. Memory: one window per
-/// enhancer plus the one being filled.
+/// of its own, and their outputs are emitted in order: the result is the same as with one. Memory: a window (input
+/// and output) per enhancer, plus the one being filled.
 /// </summary>
 public sealed class OfflineSegmentStage : MonoStage, IDisposable
 {
@@ -62,7 +62,7 @@ public sealed class OfflineSegmentStage : MonoStage, IDisposable
     {
         if (_filled > 0) Submit(_window.AsSpan(0, _filled).ToArray(), final: true);
         while (_inFlight.Count > 0) EmitOldest();
-        // A full window always leaves input behind, so the last window is a final one and holds no tail back.
+        // Only without overlap can the input end where a window ends; that window's tail is then empty.
         if (_previousTail is not null) Next.Push(_previousTail);
         _previousTail = null;
         Next.Finish();
