@@ -45,10 +45,11 @@ public static class FilePipeline
                 ISampleSink sink = new AlignedResampleStage(settings.ModelRate, outFormat.SampleRate, collectors[c]);
                 if (settings.Mode == EnhanceMode.Offline)
                 {
+                    var createOffline = settings.CreateOffline ?? throw new InvalidOperationException("no offline enhancer");
                     var enhancers = new IEnhancer[windowWorkers];
                     for (int i = 0; i < windowWorkers; i++)
                     {
-                        enhancers[i] = (settings.CreateOffline ?? throw new InvalidOperationException("no offline enhancer")).Invoke();
+                        enhancers[i] = createOffline();
                         if (enhancers[i].SampleRate != settings.ModelRate) throw new InvalidOperationException("enhancer rate differs from the model rate");
                     }
                     var stage = new OfflineSegmentStage(enhancers, (int)(settings.SegmentSeconds * settings.ModelRate),
