@@ -113,10 +113,8 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
     private readonly float[] _maskNoise; // noise power the mask is computed with: W·h, raised to the minimum-statistics floor
     private readonly HarmonicComb? _harmonics; // null when StreamingOptions.HarmonicDepth is 0
     private readonly float[] _harmonicFactors = [], _harmonicSpeech = [];
-    private readonly float[] _floorPower, _floorMinima, _floorCurrent, _floorSpectrum; // minimum statistics per bin
-    private readonly int _floorSubWindowFrames;
+    private readonly MinimumStatistics _noiseFloor;
     private readonly float _modelFloorFollow;
-    private int _floorSlot, _floorCount, _floorFrames;
     private float _modelFloorDb;
 
     private readonly TransientSuppressor? _transients; // with lookahead ≥ its half-window only
@@ -155,11 +153,7 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
         _rng = new GaussianSampler(_options.Seed);
         _longTermDecay = MathF.Exp(-1f / (LongTermSeconds * framesPerSecond));
         _longTerm = new float[_bins];
-        _floorPower = new float[_bins];
-        _floorMinima = new float[FloorSubWindows * _bins];
-        _floorCurrent = new float[_bins];
-        _floorSpectrum = new float[_bins];
-        _floorSubWindowFrames = Math.Max(1, (int)MathF.Round(FloorWindowSeconds * framesPerSecond / FloorSubWindows));
+        _noiseFloor = new MinimumStatistics(_bins, FloorWindowSeconds * framesPerSecond, FloorSubWindows, FloorSmoothing, FloorBias);
         _modelFloorFollow = 1 - _gamma;
         _binWeight = new float[_bins];
 
@@ -236,12 +230,7 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
         _frames = 0;
         _activeFrames = 0;
         Array.Clear(_longTerm);
-        Array.Clear(_floorPower);
-        Array.Fill(_floorMinima, float.PositiveInfinity);
-        Array.Fill(_floorCurrent, float.PositiveInfinity);
-        _floorSlot = 0;
-        _floorCount = 0;
-        _floorFrames = 0;
+        _noiseFloor.Reset();
         _modelFloorDb = float.NaN;
         Array.Fill(_binWeight, 1f);
         _hasPrevious = false;
@@ -329,34 +318,15 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
     }
 
     /// <summary>
-    /// Per-bin minimum over the last <see cref="FloorWindowSeconds"/> of the smoothed frame power (minimum
-    /// statistics), times <see cref="FloorBias"/>; returns its total over the live bins in dB.
+    /// Updates the per-bin noise floor, the minimum statistics over the last <see cref="FloorWindowSeconds"/>;
+    /// returns its total over the live bins in dB (NaN while the stream's first frames are skipped).
     /// </summary>
     private float UpdateNoiseFloor()
     {
         // The first frames of a stream fade in from the STFT's zero history: they would set a floor far too low.
         if (_activeFrames < _options.SeedFrames) return float.NaN;
-        if (_floorFrames < int.MaxValue) _floorFrames++;
-        if (_floorFrames == 1) _power.CopyTo(_floorPower);
-        else
-        {
-            TensorPrimitives.Multiply(_floorPower, FloorSmoothing, _floorPower);
-            TensorPrimitives.MultiplyAdd(_power, 1 - FloorSmoothing, _floorPower, _floorPower);
-        }
-        TensorPrimitives.Min(_floorCurrent, _floorPower, _floorCurrent);
-        if (++_floorCount >= _floorSubWindowFrames)
-        {
-            _floorCurrent.CopyTo(_floorMinima.AsSpan(_floorSlot * _bins, _bins));
-            _floorSlot = (_floorSlot + 1) % FloorSubWindows;
-            Array.Fill(_floorCurrent, float.PositiveInfinity);
-            _floorCount = 0;
-        }
-        _floorPower.CopyTo(_floorSpectrum);
-        for (int i = 0; i < FloorSubWindows; i++)
-            TensorPrimitives.Min(_floorSpectrum, _floorMinima.AsSpan(i * _bins, _bins), _floorSpectrum);
-        if (_floorCount > 0) TensorPrimitives.Min(_floorSpectrum, _floorCurrent, _floorSpectrum);
-        TensorPrimitives.Multiply(_floorSpectrum, FloorBias, _floorSpectrum);
-        return 10f * MathF.Log10(TensorPrimitives.Dot(_floorSpectrum, _binWeight) + 1e-30f);
+        _noiseFloor.Push(_power);
+        return 10f * MathF.Log10(TensorPrimitives.Dot(_noiseFloor.Floor, _binWeight) + 1e-30f);
     }
 
     /// <summary>
@@ -373,9 +343,9 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
     {
         if (float.IsNaN(floorDb)) return;
         if (float.IsNaN(_modelFloorDb)) { _modelFloorDb = floorDb; return; }
-        if (floorDb - _modelFloorDb > ReseedRiseDb && _floorFrames > FloorSubWindows * _floorSubWindowFrames)
+        if (floorDb - _modelFloorDb > ReseedRiseDb && _noiseFloor.FramesSeen > _noiseFloor.WindowFrames)
         {
-            SeedColumns(_floorSpectrum, 1f / _rank);
+            SeedColumns(_noiseFloor.Floor, 1f / _rank);
             StartStatistics(1f / (1 - _gamma)); // as if the model had fitted a whole memory of frames: it must not now absorb speech
             _modelFloorDb = floorDb;
         }
@@ -497,9 +467,9 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
     private void RaiseNoiseToFloor()
     {
         float weight = _options.MinimumStatisticsFloorWeight;
-        if (weight > 0 && _floorFrames > 0)
+        if (weight > 0 && _noiseFloor.FramesSeen > 0)
         {
-            TensorPrimitives.Multiply(_floorSpectrum, weight, _maskNoise);
+            TensorPrimitives.Multiply(_noiseFloor.Floor, weight, _maskNoise);
             TensorPrimitives.Max(_maskNoise, _noise, _maskNoise);
         }
         else _noise.CopyTo(_maskNoise);
