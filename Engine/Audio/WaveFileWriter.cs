@@ -93,7 +93,8 @@ public sealed class WaveFileWriter : IDisposable
             Span<byte> bytes = _block.AsSpan(0, n * bytesPerSample);
             SampleCodec.Encode(interleaved[..n], bytes, Format.BitsPerSample, Format.Encoding,
                 ref _dither, _options.Dither, ref _nonFinite, ref _clipped);
-            _stream.Write(bytes);
+            try { _stream.Write(bytes); }
+            catch (Exception e) when (IsWriteFailure(e)) { throw WriteFailed(e); }
             _dataBytes += bytes.Length;
             interleaved = interleaved[n..];
         }
@@ -104,17 +105,28 @@ public sealed class WaveFileWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed) throw new InvalidOperationException($"{Path}: already committed");
-        if ((_dataBytes & 1) != 0) _stream.WriteByte(0); // RIFF chunks are word aligned
         Span<byte> header = stackalloc byte[46];
         WriteHeader(header, _dataBytes);
-        _stream.Position = 0;
-        _stream.Write(header[.._headerBytes]);
-        _stream.Flush(flushToDisk: true);
-        _stream.Dispose();
-        File.Move(TempPath, Path, _options.Overwrite);
+        try
+        {
+            if ((_dataBytes & 1) != 0) _stream.WriteByte(0); // RIFF chunks are word aligned
+            _stream.Position = 0;
+            _stream.Write(header[.._headerBytes]);
+            _stream.Flush(flushToDisk: true);
+            _stream.Dispose();
+            File.Move(TempPath, Path, _options.Overwrite);
+        }
+        catch (Exception e) when (IsWriteFailure(e)) { throw WriteFailed(e); }
         _committed = true;
         return new WaveWriteResult(FramesWritten, _nonFinite, _clipped);
     }
+
+    // A full disk gives an IOException; a file-size limit (EFBIG) an ArgumentOutOfRangeException from the stream.
+    private static bool IsWriteFailure(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException;
+
+    /// <summary>Names the output (the stream's own message names the temp file, or nothing) and keeps the cause.</summary>
+    private IOException WriteFailed(Exception e) =>
+        new($"{Path}: writing failed, output left as it was: {e.Message}", e);
 
     /// <summary>Closes the file; without <see cref="Commit"/> the temporary file is deleted.</summary>
     public void Dispose()
