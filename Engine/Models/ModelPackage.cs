@@ -1,4 +1,5 @@
 using System.Globalization;
+using RealtimeDenoise.IO;
 using RealtimeDenoise.Models.Onnx;
 using RealtimeDenoise.Models.OnnxRuntime;
 
@@ -148,28 +149,9 @@ public static class ModelPackage
         }
         var (encoder, decoder) = ToOnnx(weights);
         Directory.CreateDirectory(directory);
-        WriteAtomically(Path.Combine(directory, EncoderFile), encoder);
-        WriteAtomically(Path.Combine(directory, DecoderFile), decoder);
-        WriteAtomically(Path.Combine(directory, CardFile), System.Text.Encoding.UTF8.GetBytes(stored.ToJson() + "\n"));
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        string temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
+        AtomicFile.WriteAllBytes(Path.Combine(directory, EncoderFile), encoder);
+        AtomicFile.WriteAllBytes(Path.Combine(directory, DecoderFile), decoder);
+        AtomicFile.WriteAllText(Path.Combine(directory, CardFile), stored.ToJson() + "\n");
     }
 
     private static (VaeWeights, ModelCard, byte[], byte[]) ReadAll(PackageSource source)

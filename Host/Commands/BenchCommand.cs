@@ -1,6 +1,7 @@
 using System.Reflection;
 using RealtimeDenoise.Host.Bench;
 using RealtimeDenoise.Host.Cli;
+using RealtimeDenoise.IO;
 
 namespace RealtimeDenoise.Host.Commands;
 
@@ -43,7 +44,7 @@ public sealed class BenchCommand : ICommand
             suite.Run(options, report, cancellationToken);
         }
         string text = report.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
-        if (outFile is not null) AtomicText.Write(outFile, text);
+        if (outFile is not null) AtomicFile.WriteAllText(outFile, text);
         if (json) Console.Out.WriteLine(text);
         else PrintTables(report, Console.Out);
         return ExitCodes.Ok;

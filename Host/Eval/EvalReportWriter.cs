@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using RealtimeDenoise.Host.Cli;
+using RealtimeDenoise.IO;
 
 namespace RealtimeDenoise.Host.Eval;
 
@@ -25,7 +25,7 @@ public static class EvalReportWriter
             ".json" => ToJson(results, groups, settings),
             _ => throw new ArgumentException($"{path}: output must end in .csv or .json."),
         };
-        AtomicText.Write(path, text);
+        AtomicFile.WriteAllText(path, text);
     }
 
     public static string ToCsv(IReadOnlyList<EvalFileResult> results)

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using RealtimeDenoise.Dsp;
+using RealtimeDenoise.IO;
 
 namespace RealtimeDenoise.Training.Data;
 
@@ -95,10 +96,9 @@ public sealed class CorpusLoader(StftConfig stft, SilenceRule silence, MonoAudio
     private static void WriteCache(string path, CorpusFrames corpus)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string tmp = path + $".{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        using (var w = new BinaryWriter(stream, Encoding.UTF8))
+        AtomicFile.Write(path, stream =>
         {
+            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             w.Write(Encoding.ASCII.GetBytes(Magic));
             w.Write(corpus.Bins);
             w.Write(corpus.Files.Count);
@@ -109,8 +109,7 @@ public sealed class CorpusLoader(StftConfig stft, SilenceRule silence, MonoAudio
             w.Write((long)corpus.Power.Length);
             w.Flush();
             stream.Write(MemoryMarshal.AsBytes(corpus.Power.AsSpan()));
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     private static CorpusFrames ReadCache(string path)

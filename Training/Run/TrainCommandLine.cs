@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using RealtimeDenoise.Dsp;
+using RealtimeDenoise.IO;
 using RealtimeDenoise.Models;
 using RealtimeDenoise.Training.Data;
 using RealtimeDenoise.Training.Model;
@@ -391,9 +392,7 @@ public static class TrainCommandLine
         var text = new StringBuilder("epoch,train_recon,train_kl,train_elbo,val_recon,val_kl,val_elbo,beta,seconds,frames_per_s,best\n");
         foreach (var r in history)
             text.AppendLine(Invariant($"{r.Epoch},{r.Train.Reconstruction:R},{r.Train.Kl:R},{r.Train.Elbo:R},{r.Validation.Reconstruction:R},{r.Validation.Kl:R},{r.Validation.Elbo:R},{r.Beta:R},{r.Seconds:F3},{r.FramesPerSecond:F0},{r.IsBest}"));
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text.ToString());
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

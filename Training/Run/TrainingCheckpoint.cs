@@ -1,4 +1,5 @@
 using System.Text;
+using RealtimeDenoise.IO;
 
 namespace RealtimeDenoise.Training.Run;
 
@@ -31,9 +32,9 @@ internal sealed class TrainingCheckpoint
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".{Environment.ProcessId}.tmp";
-        using (var w = new BinaryWriter(File.Create(tmp), Encoding.UTF8))
+        AtomicFile.Write(full, stream =>
         {
+            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             w.Write(Encoding.ASCII.GetBytes(Magic));
             w.Write(Fingerprint);
             w.Write(Epoch); w.Write(NextBatch);
@@ -51,8 +52,7 @@ internal sealed class TrainingCheckpoint
                 w.Write(h.Validation.Reconstruction); w.Write(h.Validation.Kl); w.Write(h.Validation.Frames);
                 w.Write(h.Beta); w.Write(h.Seconds); w.Write(h.FramesPerSecond); w.Write(h.IsBest);
             }
-        }
-        File.Move(tmp, full, overwrite: true);
+        });
     }
 
     public static TrainingCheckpoint Load(string path)
