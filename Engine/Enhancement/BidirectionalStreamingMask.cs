@@ -48,7 +48,7 @@ internal sealed class BidirectionalStreamingMask
         _mix.ProcessFrame(spec.RealFrame(n), spec.ImagFrame(n), _discardReal, _discardImag);
         // The mix of the two outputs is the mix of the two masks, m_a + w·(m_b − m_a): both filter the same frame.
         TensorPrimitives.Subtract(_companion!.LastMask, _processor.LastMask, _mixed);
-        TensorPrimitives.MultiplyAdd(_mixed, _mix.LastWeight, _processor.LastMask, _mixed);
+        TensorPrimitives.MultiplyAdd(_mixed, _mix.LastWeights, _processor.LastMask, _mixed);
         return _mixed;
     }
 

@@ -16,6 +16,9 @@ public class CompanionMixTests
     /// <summary>Writes its input times a fixed gain: a processor whose SNR estimate is known, 10·log10(g² / (1 − g²)).</summary>
     private sealed class FixedGain(float gain) : ISideChainSpectralProcessor
     {
+        /// <summary>From this bin up the gain is <see cref="HighGain"/> instead.</summary>
+        public int SplitBin { get; init; } = Bins;
+        public float HighGain { get; init; }
         public int LookaheadFrames => 0;
         public int Resets { get; private set; }
 
@@ -27,8 +30,9 @@ public class CompanionMixTests
         {
             for (int f = 0; f < Bins; f++)
             {
-                outReal[f] = gain * inReal[f];
-                outImag[f] = gain * inImag[f];
+                float g = f < SplitBin ? gain : HighGain;
+                outReal[f] = g * inReal[f];
+                outImag[f] = g * inImag[f];
             }
         }
 
@@ -41,8 +45,8 @@ public class CompanionMixTests
         return (float)Math.Sqrt(r / (1 + r));
     }
 
-    /// <summary>Runs <paramref name="frames"/> random frames through the mix; returns the output of the last over its input (one number: every bin gets the same gain).</summary>
-    private static float LastGain(CompanionMix mix, int frames)
+    /// <summary>Runs <paramref name="frames"/> random frames through the mix; returns the output of the last over its input at <paramref name="bin"/>.</summary>
+    private static float LastGain(CompanionMix mix, int frames, int bin = 10)
     {
         var rng = new Random(5);
         var re = new float[Bins];
@@ -58,7 +62,7 @@ public class CompanionMixTests
             }
             mix.ProcessFrame(re, im, outRe, outIm);
         }
-        return outRe[10] / re[10];
+        return outRe[bin] / re[bin];
     }
 
     [Theory]
@@ -87,8 +91,46 @@ public class CompanionMixTests
         float primary = GainForSnr(snrDb), companion = 0.1f;
         var mix = new CompanionMix(new FixedGain(primary), new FixedGain(companion), Bins, Hop, SampleRate, 0.5f);
         float gain = LastGain(mix, 2000); // 16 s: the average forgets the start
-        Assert.Equal(expectedShare, mix.LastWeight, 2);
+        foreach (float w in mix.LastWeights) Assert.Equal(expectedShare, w, 2);
         Assert.Equal((1 - expectedShare) * primary + expectedShare * companion, gain, 2);
+    }
+
+    /// <summary>
+    /// A primary that keeps most of the low bins (SNR 20 dB) and little of the high ones (−3 dB): the companion is left out
+    /// below the split and fully in above it, each band judged on its own.
+    /// </summary>
+    [Fact]
+    public void EachBand_FollowsItsOwnSnr()
+    {
+        int split = 64; // 2 kHz, a band edge
+        float low = GainForSnr(20), high = GainForSnr(-3), companion = 0.1f;
+        var mix = new CompanionMix(new FixedGain(low) { SplitBin = split, HighGain = high }, new FixedGain(companion), Bins, Hop, SampleRate, 0.5f);
+        Assert.Equal(low, LastGain(mix, 2000, bin: 10), 3);
+        Assert.Equal(0.5f * high + 0.5f * companion, LastGain(mix, 2000, bin: 200), 2);
+        for (int f = 0; f < Bins; f++) Assert.Equal(f < split ? 0f : 0.5f, mix.LastWeights[f], 2);
+    }
+
+    /// <summary>62.5 Hz bands up to 500 Hz, then each octave in four equal widths, up to the last bin (16 kHz, n_fft 512: 31.25 Hz bins).</summary>
+    [Fact]
+    public void BandEdges_AreNarrowLow_AndQuarterOctavesAbove500Hz()
+    {
+        const double binHz = 31.25;
+        int[] edges = CompanionMix.BandEdges(Bins, SampleRate);
+        Assert.Equal(0, edges[0]);
+        Assert.Equal(Bins, edges[^1]);
+        for (int b = 0; b + 2 < edges.Length; b++)
+        {
+            double lowHz = edges[b] * binHz, widthHz = (edges[b + 1] - edges[b]) * binHz;
+            double octaveHz = lowHz < 500 ? 0 : 500 * Math.Pow(2, Math.Floor(Math.Log2(lowHz / 500)));
+            Assert.Equal(lowHz < 500 ? 62.5 : octaveHz / 4, widthHz, 6);
+        }
+        Assert.Equal(7000, edges[^2] * binHz); // the last quarter of 4–8 kHz, Nyquist bin included
+        Assert.Equal(24, edges.Length - 1);
+        // A coarse STFT merges what is narrower than a bin; every band still has at least one bin.
+        int[] coarse = CompanionMix.BandEdges(33, 16000);
+        Assert.Equal(0, coarse[0]);
+        Assert.Equal(33, coarse[^1]);
+        for (int b = 0; b + 1 < coarse.Length; b++) Assert.True(coarse[b + 1] > coarse[b]);
     }
 
     [Fact]
@@ -97,9 +139,9 @@ public class CompanionMixTests
         float primary = GainForSnr(-10), companion = 0.1f;
         var mix = new CompanionMix(new FixedGain(primary), new FixedGain(companion), Bins, Hop, SampleRate, 0.5f);
         LastGain(mix, 1);
-        float first = mix.LastWeight;
+        float first = mix.LastWeights[10];
         LastGain(mix, 60); // about half of the 125 frames of one second at hop 128
-        float half = mix.LastWeight;
+        float half = mix.LastWeights[10];
         Assert.InRange(first, 1e-4f, 0.01f);
         Assert.InRange(half, 0.2f, 0.3f);
     }
@@ -114,9 +156,9 @@ public class CompanionMixTests
         mix.Reset();
         Assert.Equal(1, a.Resets);
         Assert.Equal(1, b.Resets);
-        Assert.Equal(0, mix.LastWeight);
+        foreach (float w in mix.LastWeights) Assert.Equal(0, w);
         LastGain(mix, 1);
-        Assert.True(mix.LastWeight < 0.01f, "the ramp starts again after Reset");
+        Assert.True(mix.LastWeights[10] < 0.01f, "the ramp starts again after Reset");
     }
 
     [Fact]
