@@ -151,15 +151,16 @@ public static class FilePipeline
             }
             Task.WaitAll([readTask, processTask], ct);
         }
-        catch (Exception) when (readTask.IsFaulted || processTask.IsFaulted)
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException || readTask.IsFaulted || processTask.IsFaulted)
         {
-            // Report the root cause (the stage that failed), not the cancellation it triggered.
-            var root = (readTask.Exception ?? processTask.Exception)!.InnerException!;
+            // A failing stage cancels the token before its own task is marked faulted, so the cancellation can reach this
+            // loop first: let the stages settle (the token stops them), then report the stage's failure, not the
+            // cancellation it triggered (seen in CI as "A task was canceled" for a processor that threw).
+            try { Task.WaitAll(readTask, processTask); }
+            catch (AggregateException) { } // examined below
+            var root = readTask.Exception?.InnerException ?? processTask.Exception?.InnerException ?? (e as ChannelClosedException)?.InnerException;
+            if (root is null) throw;
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
-        }
-        catch (ChannelClosedException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
         }
         if (writer.FramesWritten != outFrames)
             throw new InvalidOperationException($"internal error: wrote {writer.FramesWritten} frames, expected {outFrames}");
