@@ -380,19 +380,21 @@ public sealed class VaeNmfFrameProcessor : ISideChainSpectralProcessor
         if (float.IsNaN(floorDb)) return;
         if (float.IsNaN(_modelFloorDb)) { _modelFloorDb = floorDb; return; }
         if (floorDb - _modelFloorDb > ReseedRiseDb && _noiseFloor.FramesSeen > _noiseFloor.WindowFrames)
-        {
-            SeedColumns(_noiseFloor.Floor, 1f / _rank);
-            StartStatistics(1f / (1 - _gamma)); // as if the model had fitted a whole memory of frames: it must not now absorb speech
-            _modelFloorDb = floorDb;
-        }
+            SeedAgain(_noiseFloor.Floor, 1f / (1 - _gamma), floorDb); // as if the model had fitted a whole memory of frames: it must not now absorb speech
         else if (_activeFrames < _earlyFallFrames && _modelFloorDb - floorDb > EarlyFallDb)
         {
             LogSpectralSmoothing.Apply(_noiseFloor.Floor, _earlyReseedHalfWidth, _scratch, _scratch2);
-            SeedColumns(_scratch, 1f / _rank);
-            StartStatistics(_options.SeedFrames);
-            _modelFloorDb = floorDb;
+            SeedAgain(_scratch, _options.SeedFrames, floorDb);
         }
         else _modelFloorDb += _modelFloorFollow * (floorDb - _modelFloorDb);
+    }
+
+    /// <summary>W from <paramref name="spectrum"/>, its statistics weighted as <paramref name="frames"/> frames, learnt at <paramref name="floorDb"/>.</summary>
+    private void SeedAgain(ReadOnlySpan<float> spectrum, float frames, float floorDb)
+    {
+        SeedColumns(spectrum, 1f / _rank);
+        StartStatistics(frames);
+        _modelFloorDb = floorDb;
     }
 
     /// <summary>Updates the long-term spectrum and the 0/1 weights of the bins that take part in the likelihood.</summary>

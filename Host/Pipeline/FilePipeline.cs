@@ -119,13 +119,17 @@ public static class FilePipeline
             {
                 written = Write(output, outFormat, settings.Overwrite, toWrite.Reader, readTask, processTask, outFrames, ct);
             }
-            catch
+            catch (Exception e)
             {
-                // Stop the reader and the enhancers and wait for them, so nothing still uses the processors when they
-                // are disposed below (after a writer failure nothing else would stop them).
+                // Stop the reader and the enhancers and wait for them: nothing may still use the processors when they are
+                // disposed below (after a writer failure nothing else would stop them), and a failing stage cancels the
+                // token before its own task is marked faulted, so only once both have settled can the report name that
+                // stage's failure instead of the cancellation it triggered (seen in CI as "A task was canceled").
                 linked.Cancel();
                 try { Task.WaitAll(readTask, processTask); }
-                catch (AggregateException) { } // their failure, if any, is what was just reported or its consequence
+                catch (AggregateException) { } // examined below
+                var root = readTask.Exception?.InnerException ?? processTask.Exception?.InnerException ?? (e as ChannelClosedException)?.InnerException;
+                if (root is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
                 throw;
             }
             return new FileResult(inFrames, written, inFrames / (double)inFormat.SampleRate, inFormat, outFormat);
@@ -136,32 +140,21 @@ public static class FilePipeline
         }
     }
 
-    /// <summary>Writes the enhanced blocks to a temp file and commits it once every frame is there; returns the frames written.</summary>
+    /// <summary>
+    /// Writes the enhanced blocks to a temp file and commits it once every frame is there; returns the frames written.
+    /// A stage's failure reaches it as a cancellation or a closed channel; <see cref="Run"/> reports the cause.
+    /// </summary>
     private static long Write(string output, WaveFormat outFormat, bool overwrite, ChannelReader<(float[] Buffer, int Frames)> blocks,
         Task readTask, Task processTask, long outFrames, CancellationToken ct)
     {
         int channels = outFormat.Channels;
         using var writer = new WaveFileWriter(output, outFormat, new WaveWriterOptions { Overwrite = overwrite });
-        try
+        foreach (var item in blocks.ReadAllAsync(ct).ToBlockingEnumerable(ct))
         {
-            foreach (var item in blocks.ReadAllAsync(ct).ToBlockingEnumerable(ct))
-            {
-                writer.Write(item.Buffer.AsSpan(0, item.Frames * channels));
-                ArrayPool<float>.Shared.Return(item.Buffer);
-            }
-            Task.WaitAll([readTask, processTask], ct);
+            writer.Write(item.Buffer.AsSpan(0, item.Frames * channels));
+            ArrayPool<float>.Shared.Return(item.Buffer);
         }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException || readTask.IsFaulted || processTask.IsFaulted)
-        {
-            // A failing stage cancels the token before its own task is marked faulted, so the cancellation can reach this
-            // loop first: let the stages settle (the token stops them), then report the stage's failure, not the
-            // cancellation it triggered (seen in CI as "A task was canceled" for a processor that threw).
-            try { Task.WaitAll(readTask, processTask); }
-            catch (AggregateException) { } // examined below
-            var root = readTask.Exception?.InnerException ?? processTask.Exception?.InnerException ?? (e as ChannelClosedException)?.InnerException;
-            if (root is null) throw;
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
-        }
+        Task.WaitAll([readTask, processTask], ct);
         if (writer.FramesWritten != outFrames)
             throw new InvalidOperationException($"internal error: wrote {writer.FramesWritten} frames, expected {outFrames}");
         return writer.Commit().Frames;
