@@ -30,6 +30,7 @@ internal sealed class MonteCarloEm
     private float[][] _kept = [];
     private float[] _h = [], _gain = [], _gainNum = [], _gainDen = [];
     private readonly float[] _wt, _wNum, _wDen, _scratch, _scratch2, _proposalRow, _binWeight;
+    private readonly SpeechEqualizer? _equalizer; // null when both its cut and boost are 0
 
     /// <summary>An EM for <paramref name="model"/> with <paramref name="options"/>; <paramref name="gradient"/> is the decoder's
     /// backward pass for Langevin proposals; <paramref name="rank"/> overrides <see cref="OfflineOptions.NmfRank"/>.</summary>
@@ -56,10 +57,15 @@ internal sealed class MonteCarloEm
         _scratch2 = new float[_bins];
         _proposalRow = new float[_bins];
         _binWeight = new float[_bins];
+        if (options.SpeechEqualizerCutDb > 0 || options.SpeechEqualizerBoostDb > 0)
+            _equalizer = new SpeechEqualizer(_bins, options.SpeechEqualizerCutDb, options.SpeechEqualizerBoostDb);
     }
 
     /// <summary>Components of the noise NMF.</summary>
     public int Rank => _rank;
+
+    /// <summary>The <see cref="SpeechEqualizer"/>'s gains after the last run (empty when it is off).</summary>
+    internal ReadOnlySpan<float> SpeechEqualizerGains => _equalizer is null ? default : _equalizer.Gains;
 
     /// <summary>Objective (mean of log(c·V) + p/V, at the training level) after each EM iteration of the last run: the convergence trace.</summary>
     public List<double> Objectives { get; } = [];
@@ -88,6 +94,7 @@ internal sealed class MonteCarloEm
         if (!noiseEstimate.IsEmpty) FitNoise(noiseEstimate[..nf], frames, floor);
         ComputeNoise(frames);
         Array.Fill(_gain, 1f, 0, frames);
+        _equalizer?.Reset();
         float subtract = _options.EncoderNoiseSubtraction;
         var scaled = _scaledPower.AsSpan(0, nf);
         for (int i = 0; i < nf; i++) scaled[i] = powerScale * MathF.Max(p[i] - subtract * _noise[i], EncoderResidualFloor * p[i]);
@@ -112,6 +119,7 @@ internal sealed class MonteCarloEm
             UpdateH(p, frames, kept, floor);
             ComputeNoise(frames);
             UpdateGain(p, frames, kept, floor);
+            if (_equalizer != null) UpdateEqualizer(p, frames, kept, floor, _equalizer);
             double objective = Objective(p, frames, kept, floor) + logScale;
             Objectives.Add(objective);
             if (Stalled()) break;
@@ -321,6 +329,7 @@ internal sealed class MonteCarloEm
                 int o = n * _bins;
                 var zp = _zProposal.AsSpan(n * _latent, _latent);
                 NoisySpeechMath.SpeechVariance(_decoded.AsSpan(o, _bins), _logMin, _logMax, logScale, _proposalRow);
+                _equalizer?.Apply(_proposalRow);
                 float target = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), _proposalRow, _gain[n], _noise.AsSpan(o, _bins), _binWeight, floor, _scratch, _scratch2)
                                - LatentEnergy(zp, n);
                 float logU = MathF.Log(MathF.Max(_rng.NextUniform(), 1e-30f));
@@ -416,6 +425,7 @@ internal sealed class MonteCarloEm
             var s = speech.AsSpan(o, _bins);
             var lv = logVar.Slice(o, _bins);
             NoisySpeechMath.SpeechVariance(lv, _logMin, _logMax, logScale, s);
+            _equalizer?.Apply(s);
             target[n] = NoisySpeechMath.LogLikelihood(p.Slice(o, _bins), s, _gain[n], _noise.AsSpan(o, _bins), _binWeight, floor, _scratch, _scratch2)
                         - LatentEnergy(z.AsSpan(n * _latent, _latent), n);
             // Upstream gradient, written over the log-variances (no longer needed).
@@ -554,6 +564,28 @@ internal sealed class MonteCarloEm
             float den = _gainDen[n] + _options.SpeechGainPenalty * _gain[n];
             float ratio = den > 0 ? _gainNum[n] / den : 1f;
             _gain[n] = Math.Clamp(_gain[n] * MathF.Sqrt(ratio), 1e-8f, 1e8f);
+        }
+    }
+
+    /// <summary>
+    /// M-step of the equaliser from the kept samples; the current and kept variances, already equalised, take the change
+    /// so that they stay what the new gains would decode.
+    /// </summary>
+    private void UpdateEqualizer(ReadOnlySpan<float> p, int frames, int kept, float floor, SpeechEqualizer equalizer)
+    {
+        equalizer.ClearStatistics();
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            for (int r = 0; r < kept; r++)
+                equalizer.Accumulate(_kept[r].AsSpan(o, _bins), _gain[n], _noise.AsSpan(o, _bins), p.Slice(o, _bins), floor);
+        }
+        var change = equalizer.Update(_binWeight);
+        for (int n = 0; n < frames; n++)
+        {
+            int o = n * _bins;
+            TensorPrimitives.Multiply(_speech.AsSpan(o, _bins), change, _speech.AsSpan(o, _bins));
+            for (int r = 0; r < kept; r++) TensorPrimitives.Multiply(_kept[r].AsSpan(o, _bins), change, _kept[r].AsSpan(o, _bins));
         }
     }
 

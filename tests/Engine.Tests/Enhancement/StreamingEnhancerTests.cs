@@ -221,14 +221,6 @@ public class StreamingEnhancerTests(ITestOutputHelper log)
         return (SiSdr(clean.AsSpan(measured), plain.AsSpan(measured)) - before, SiSdr(clean.AsSpan(measured), afterLeadIn.AsSpan(measured)) - before);
     }
 
-    private static float[] ReadSample(string name)
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "samples", name)))
-            dir = Path.GetDirectoryName(dir) ?? throw new FileNotFoundException($"samples/{name} not found above the test folder.");
-        return WaveFileReader.ReadMono(Path.Combine(dir, "samples", name), SampleRate);
-    }
-
     [Fact]
     public void DropoutOfDigitalSilence_DoesNotDisableDenoisingAfterwards()
     {

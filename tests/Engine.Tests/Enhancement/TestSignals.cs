@@ -1,9 +1,20 @@
+using RealtimeDenoise.Audio;
+
 namespace RealtimeDenoise.Engine.Tests.Enhancement;
 
 /// <summary>Deterministic test signals and a local SI-SDR (Le Roux et al. 2019) for the enhancement tests.</summary>
 internal static class TestSignals
 {
     public const int SampleRate = 16000;
+
+    /// <summary>A recording of the repository's samples/ folder, mono at <see cref="SampleRate"/>.</summary>
+    public static float[] ReadSample(string name)
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "samples", name)))
+            dir = Path.GetDirectoryName(dir) ?? throw new FileNotFoundException($"samples/{name} not found above the test folder.");
+        return WaveFileReader.ReadMono(Path.Combine(dir, "samples", name), SampleRate);
+    }
 
     public static float[] WhiteNoise(int samples, float rms, int seed)
     {
