@@ -3,13 +3,13 @@ using System.Numerics.Tensors;
 namespace RealtimeDenoise.Enhancement;
 
 /// <summary>
-/// A per-bin gain e_f on the speech variance, s_fn ~ N_c(0, g_n·e_f·σ²_f(z_n)): the colouring of this recording (talker,
-/// microphone, room) that the speech model, learnt on other recordings, does not know. The M-step is the multiplicative
-/// Itakura–Saito update e_f ← e_f·√(Σ g·s·p/V² / Σ g·s/V) over the frames and kept samples (s the equalised variance,
-/// V = g·s + noise), whose fixed point without noise is the true colouring. Each update is normalised to a geometric
-/// mean of 1 over the live bins (the level is the gains g_n's) and kept within −<c>cutDb</c> … +<c>boostDb</c>: a bin
-/// that may rise without bound lets the speech model take noise that the NMF has not learnt yet (a thunderclap's low
-/// band). Not thread-safe.
+/// A per-bin gain e_f on the speech variance, s_fn ~ N_c(0, g_n·e_f·σ²_f(z_n)): what the decoder's smooth envelopes cannot
+/// draw for this recording (a notch, a narrow resonance, bins where the speech model claims more than is there); a broad
+/// colouring is the latent's business, and it takes it. The M-step is the multiplicative Itakura–Saito update
+/// e_f ← e_f·√(Σ g·s·p/V² / Σ g·s/V) over the frames and kept samples (s the equalised variance, V = g·s + noise), whose
+/// fixed point, with or without noise, is the true colouring. Each update is normalised to a geometric mean of 1 over
+/// the live bins (the level is the gains g_n's) and kept within −<c>cutDb</c> … +<c>boostDb</c>: a bin that may rise far
+/// lets the speech model take noise bursts that the NMF has not learnt (measured on a storm recording). Not thread-safe.
 /// </summary>
 internal sealed class SpeechEqualizer
 {
