@@ -54,9 +54,10 @@ internal sealed class BidirectionalStreamingMask
 
     /// <summary>
     /// Writes √(m_fwd·m_bwd) for every frame of <paramref name="spec"/> into <paramref name="mask"/> (frame-major) and,
-    /// when <paramref name="noise"/> is not empty, the two passes' noise powers combined the same way, √(v_fwd·v_bwd).
+    /// when <paramref name="noise"/> is not empty, the two passes' noise powers combined the same way, √(v_fwd·v_bwd);
+    /// when <paramref name="forward"/> is not empty, m_fwd alone.
     /// </summary>
-    public void Compute(Spectrogram spec, Span<float> mask, CancellationToken cancellationToken, Span<float> noise = default)
+    public void Compute(Spectrogram spec, Span<float> mask, CancellationToken cancellationToken, Span<float> noise = default, Span<float> forward = default)
     {
         int bins = spec.Bins;
         Reset();
@@ -66,6 +67,7 @@ internal sealed class BidirectionalStreamingMask
             Mask(spec, n).CopyTo(mask.Slice(n * bins, bins));
             if (!noise.IsEmpty) _processor.LastNoiseVariance.CopyTo(noise.Slice(n * bins, bins));
         }
+        if (!forward.IsEmpty) mask[..(spec.Frames * bins)].CopyTo(forward);
         Reset();
         for (int n = spec.Frames - 1; n >= 0; n--)
         {

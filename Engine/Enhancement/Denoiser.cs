@@ -207,6 +207,13 @@ public sealed class OfflineOptions
         return (int)Math.Round(LowSnrNmfRank + t * (NmfRank - LowSnrNmfRank));
     }
 
+    /// <summary>
+    /// The learnt correction of the final mask (<see cref="Enhancement.MaskRefiner"/>); default: the one embedded with the default
+    /// model (null when this build has none); null: off. It runs where all the stages it reads run: streaming passes and
+    /// EM blended (<see cref="StreamingPassWeight"/> in (0, 1)) and the transient suppressor on.
+    /// </summary>
+    public MaskRefiner? MaskRefiner { get; set; } = MaskRefiner.Embedded;
+
     /// <summary>Settings of those streaming passes (null: the streaming defaults); lookahead must be 0.</summary>
     public StreamingOptions? StreamingPasses { get; set; }
 

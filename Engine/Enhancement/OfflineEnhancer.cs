@@ -12,7 +12,8 @@ namespace RealtimeDenoise.Enhancement;
 /// companion model at low SNR when one is given, <see cref="CompanionMix"/>),
 /// given the harmonic fine structure of voiced frames (<see cref="OfflineOptions.HarmonicDepth"/>), then sharpened
 /// (<see cref="OfflineOptions.MaskSharpness"/>), multiplied by the <see cref="TransientSuppressor"/>'s gain
-/// (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise) and floored; the
+/// (<see cref="OfflineOptions.TransientLimitDb"/>; the power it removes also seeds the EM's noise), floored and corrected
+/// by the learnt <see cref="MaskRefiner"/> (<see cref="OfflineOptions.MaskRefiner"/>); the
 /// resynthesised signal then goes through the time-domain <see cref="ClickSuppressor"/> (<see cref="OfflineOptions.ClickLimitDb"/>).
 /// The signal is cleaned of non-finite samples, its active level measured once, and processed in segments of at most
 /// <see cref="OfflineOptions.SegmentSeconds"/> with a linear crossfade over the overlaps, so memory
@@ -68,6 +69,12 @@ public sealed class OfflineEnhancer : IEnhancer
 
     private readonly List<int> _iterations = [], _ranks = [];
 
+    /// <summary>
+    /// Sees every segment's <see cref="OfflineMaskStages"/> before the <see cref="OfflineOptions.MaskRefiner"/> runs (null:
+    /// none); called only where all the stages run (streaming passes and EM blended, transient suppressor on).
+    /// </summary>
+    public IOfflineStageObserver? StageObserver { get; set; }
+
     public float[] Enhance(ReadOnlySpan<float> noisy, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         var clean = new float[noisy.Length];
@@ -95,7 +102,7 @@ public sealed class OfflineEnhancer : IEnhancer
             cancellationToken.ThrowIfCancellationRequested();
             int end = Math.Min(clean.Length, start + segment);
             bool first = start == 0, last = end == clean.Length;
-            var enhanced = EnhanceSegment(emFor, passes, clean.AsSpan(start, end - start), scale, cancellationToken, out var used);
+            var enhanced = EnhanceSegment(emFor, passes, start, clean.AsSpan(start, end - start), scale, cancellationToken, out var used);
             for (int i = 0; i < enhanced.Length; i++)
             {
                 float w = 1f;
@@ -147,17 +154,28 @@ public sealed class OfflineEnhancer : IEnhancer
         return 10 * Math.Log10((kept + 1e-30) / (removed + 1e-30));
     }
 
-    private float[] EnhanceSegment(Func<int, MonteCarloEm>? emFor, BidirectionalStreamingMask? passes, ReadOnlySpan<float> signal, float scale,
+    private float[] EnhanceSegment(Func<int, MonteCarloEm>? emFor, BidirectionalStreamingMask? passes, int start, ReadOnlySpan<float> signal, float scale,
         CancellationToken cancellationToken, out MonteCarloEm? em)
     {
         var spec = _stft.Analyze(signal);
         var mask = new float[spec.Real.Length];
         float[]? streamed = null, noise = null;
+        // The refiner's inputs (and what a stage observer sees) exist when every stage runs.
+        bool stages = (_options.MaskRefiner != null || StageObserver != null) && passes != null && emFor != null && _transients != null;
+        float[]? forward = null, passesMask = null, passesNoise = null, emMask = null;
         if (passes != null)
         {
             streamed = emFor == null ? mask : new float[mask.Length];
-            if (emFor != null && _options.SeedNoiseFromStreamingPasses) noise = new float[mask.Length];
-            passes.Compute(PassAnalysis(signal, spec), streamed, cancellationToken, noise);
+            bool seed = emFor != null && _options.SeedNoiseFromStreamingPasses;
+            if (seed || stages) noise = new float[mask.Length];
+            if (stages) forward = new float[mask.Length];
+            passes.Compute(PassAnalysis(signal, spec), streamed, cancellationToken, noise, forward);
+            if (stages)
+            {
+                passesMask = (float[])streamed.Clone(); // the blend and the sharpening reuse the passes' buffer
+                passesNoise = seed ? (float[])noise!.Clone() : noise; // the EM's seed gets the transient share added
+            }
+            if (!seed) noise = null;
         }
         float[]? power = emFor != null || _transients != null ? spec.Power() : null, transientGain = null;
         em = emFor?.Invoke(streamed != null ? _options.NmfRankFor(PassSnrDb(streamed, power!)) : _options.NmfRank);
@@ -170,6 +188,7 @@ public sealed class OfflineEnhancer : IEnhancer
                 for (int i = 0; i < noise.Length; i++) noise[i] += power![i] * (1 - transientGain[i] * transientGain[i]);
         }
         if (em != null) em.Run(power, spec.Frames, scale, mask, cancellationToken, noise);
+        if (stages) emMask = (float[])mask.Clone();
         if (em != null && streamed != null)
         {
             // Geometric blend m_EM^(1−a)·m_s^a; both masks are floored above 0.
@@ -195,7 +214,14 @@ public sealed class OfflineEnhancer : IEnhancer
         }
         if (transientGain != null) TensorPrimitives.Multiply(mask, transientGain, mask);
         // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
-        TensorPrimitives.Clamp(mask, MathF.Pow(10f, -_options.MaxAttenuationDb / 20f), 1f, mask);
+        float minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);
+        TensorPrimitives.Clamp(mask, minGain, 1f, mask);
+        if (stages)
+        {
+            var found = new OfflineMaskStages(spec, power!, emMask!, forward!, passesMask!, passesNoise!, transientGain!, mask);
+            StageObserver?.OnSegment(start, signal.Length, found);
+            _options.MaskRefiner?.Refine(found, mask, minGain, cancellationToken);
+        }
         for (int i = 0; i < mask.Length; i++)
         {
             spec.Real[i] *= mask[i];

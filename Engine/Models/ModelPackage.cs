@@ -110,6 +110,17 @@ public static class ModelPackage
         }
     }
 
+    /// <summary>
+    /// The <see cref="Enhancement.MaskRefiner"/> of a package (null: the embedded default's), or null when the package has
+    /// no <see cref="Enhancement.MaskRefiner.FileName"/>; a file that is there but unreadable is an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static Enhancement.MaskRefiner? ReadMaskRefiner(string? directory)
+    {
+        var source = PackageSource.Open(directory);
+        string file = Enhancement.MaskRefiner.FileName;
+        return source.TryReadBytes(file) is { } bytes ? Enhancement.MaskRefiner.FromJson(System.Text.Encoding.UTF8.GetString(bytes), source.Describe(file)) : null;
+    }
+
     /// <summary>Reads the weights of a package (null: the embedded default) from its ONNX initializers, checked against its card.</summary>
     public static (VaeWeights Weights, ModelCard Card) ReadWeights(string? directory)
     {

@@ -95,6 +95,15 @@ internal sealed class PackageSource
         }
     }
 
+    /// <summary>An optional file of the package (e.g. the <see cref="Enhancement.MaskRefiner"/>), or null when the package has none.</summary>
+    public byte[]? TryReadBytes(string file)
+    {
+        if (_memory is not null) return _memory.GetValueOrDefault(file);
+        if (Directory is null)
+            return typeof(PackageSource).Assembly.GetManifestResourceNames().Contains(_resourcePrefix + file) ? ReadBytes(file) : null;
+        return File.Exists(Path.Combine(Directory, file)) ? ReadBytes(file) : null;
+    }
+
     public ModelCard ReadCard()
     {
         string file = Onnx.VaeOnnx.CardFile;

@@ -42,7 +42,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "Score the enhancer on a list of noisy/clean pairs (SI-SDR, SI-SDRi, segSNR, STOI, real-time factor)";
     public string Usage =>
         "usage: rtdenoise eval --list LIST.csv [--mode offline|streaming] [--out results.csv|results.json]\n" +
-        "                      [--lookahead N] [--companion-weight W] [--max-attenuation DB] [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
+        "                      [--lookahead N] [--companion-weight W] [--max-attenuation DB] [--no-refiner] [--model DIR] [--backend managed|onnx] [--ort-lib PATH] [--jobs N] [--save-dir DIR]\n\n" +
         "Enhances every noisy file of LIST.csv (columns id,clean,noisy,noise_name,snr_db,speaker; paths relative to\n" +
         "the list, e.g. ../shared/data/dev-test/list.csv) and scores it against the clean file: SI-SDR and its\n" +
         "improvement over the noisy input, segmental SNR (32 ms frames, clamped to [-10, 35] dB), STOI (Taal 2011)\n" +
@@ -54,6 +54,7 @@ public sealed class EvalCommand : ICommand
         "  --lookahead N    streaming: frames of lookahead, 0–8 (default 0; more than 2 only adds latency)\n" +
         "  --companion-weight W  with the embedded model: largest share of its companion, 0–1 (default 0.7; 0: off)\n" +
         "  --max-attenuation DB  gain floor, 0–60 dB (default 20 streaming, 30 offline)\n" +
+        "  --no-refiner     offline: without the model package's learnt mask refiner\n" +
         "  --out FILE       per-file results as CSV, or settings + group means + per-file results as JSON\n" +
         "  --model DIR      model package folder (default: the embedded model)\n" +
         "  --backend NAME   managed (default) or onnx\n" +
@@ -113,6 +114,7 @@ public sealed class EvalCommand : ICommand
             meta["companion_weight"] = model is null ? streaming.CompanionWeight.ToString(CultureInfo.InvariantCulture) : "none (--model)";
             float floor = mode == EvalMode.Streaming ? streaming.MaxAttenuationDb : choice.Offline.MaxAttenuationDb;
             meta["max_attenuation_db"] = floor.ToString(CultureInfo.InvariantCulture);
+            if (mode == EvalMode.Offline) meta["mask_refiner"] = choice.Offline.MaskRefiner is null ? "none" : model is null ? "embedded" : Path.Combine(model, MaskRefiner.FileName);
             EvalReportWriter.Write(outPath, results, groups, meta);
             Out.WriteLine($"per-file results: {outPath}");
         }

@@ -52,7 +52,9 @@ public sealed class LiveCommand : ICommand
         bool startBypassed = args.Flag("--bypass");
         bool passthrough = args.Flag("--passthrough");
         double startTimeout = args.Double("--start-timeout", 5, 0.1, 120);
-        var streaming = EnhancerChoice.Parse(args).Streaming;
+        var choice = EnhancerChoice.Parse(args);
+        choice.RequireStreaming(streamingMode: true);
+        var streaming = choice.Streaming;
         var model = ModelChoice.Parse(args);
         args.ThrowOnUnknown();
         if (args.Positionals.Count > 0) throw new UsageException($"live takes no positional arguments (got '{args.Positionals[0]}').");

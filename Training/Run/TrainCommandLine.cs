@@ -77,7 +77,7 @@ public static class TrainCommandLine
     {
         if (args.Count == 0 || args[0] is "--help" or "-h" or "help")
         {
-            stdout.WriteLine("commands: train, train-encoder, evaluate\n\n" + TrainUsage + "\n\n" + TrainEncoderUsage + "\n\n" + EvaluateUsage);
+            stdout.WriteLine("commands: train, train-encoder, train-refiner, evaluate\n\n" + TrainUsage + "\n\n" + TrainEncoderUsage + "\n\n" + RefinerCommandLine.Usage + "\n\n" + EvaluateUsage);
             return args.Count == 0 ? ExitUsage : ExitOk;
         }
         string command = args[0];
@@ -89,8 +89,9 @@ public static class TrainCommandLine
                 "train" => Train(rest, stdout, stderr, cancellationToken),
                 "evaluate" => Evaluate(rest, stdout, stderr, cancellationToken),
                 "train-encoder" => TrainEncoder(rest, stdout, stderr, cancellationToken),
+                "train-refiner" => RefinerCommandLine.TrainRefiner(rest, stdout, stderr, cancellationToken),
                 "speed" => Speed(rest, stdout, cancellationToken),
-                _ => throw new CommandLineException($"unknown command '{command}' (train, train-encoder, evaluate)"),
+                _ => throw new CommandLineException($"unknown command '{command}' (train, train-encoder, train-refiner, evaluate)"),
             };
         }
         catch (CommandLineException e)
@@ -283,7 +284,7 @@ public static class TrainCommandLine
     }
 
     /// <summary>Reads every file as mono at the model rate; unreadable files are reported and skipped.</summary>
-    private static (List<string> Files, List<float[]> Signals) LoadSignals(IReadOnlyList<string> files, int sampleRate, Action<string> warn, CancellationToken cancellationToken)
+    internal static (List<string> Files, List<float[]> Signals) LoadSignals(IReadOnlyList<string> files, int sampleRate, Action<string> warn, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         var signals = new List<float[]>();

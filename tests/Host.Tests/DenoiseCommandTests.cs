@@ -214,6 +214,37 @@ public class DenoiseCommandTests
         Assert.Null(ModelChoice.LoadCompanion("models/default", streaming, load));
     }
 
+    [Fact]
+    public void Refiner_IsTheModelPackages_AndNoRefinerTurnsItOff()
+    {
+        Assert.NotNull(MaskRefiner.Embedded);
+        Assert.Same(MaskRefiner.Embedded, EnhancerChoice.Parse(new CommandLineArgs([])).Offline.MaskRefiner);
+        var off = EnhancerChoice.Parse(new CommandLineArgs(["--no-refiner"]));
+        Assert.Null(off.Offline.MaskRefiner);
+        off.RequireStreaming(streamingMode: false);
+        Assert.Contains("offline", Assert.Throws<UsageException>(() => off.RequireStreaming(streamingMode: true)).Message);
+        string dir = TestAudio.TempDir("refiner-package");
+        try
+        {
+            // A package given with --model brings its own refiner, or none.
+            Assert.Null(EnhancerChoice.Parse(new CommandLineArgs(["--model", dir])).Offline.MaskRefiner);
+            File.WriteAllText(Path.Combine(dir, MaskRefiner.FileName), MaskRefiner.Embedded!.ToJson());
+            var own = EnhancerChoice.Parse(new CommandLineArgs(["--model", dir])).Offline.MaskRefiner;
+            Assert.NotNull(own);
+            Assert.NotSame(MaskRefiner.Embedded, own);
+            File.WriteAllText(Path.Combine(dir, MaskRefiner.FileName), "{ broken");
+            Assert.Contains(MaskRefiner.FileName, Assert.Throws<InvalidDataException>(() => EnhancerChoice.Parse(new CommandLineArgs(["--model", dir]))).Message);
+
+            string input = Path.Combine(dir, "a.wav"), output = Path.Combine(dir, "b.wav");
+            TestAudio.WriteWav(input, WaveFormat.Pcm16(16000, 1), 1600);
+            var (code, err) = Run(CancellationToken.None, input, "-o", output, "--mode", "streaming", "--no-refiner");
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains("--no-refiner", err);
+            Assert.False(File.Exists(output));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     /// <summary>A bad --lookahead, --companion-weight or --max-attenuation (or --lookahead with the offline mode) writes nothing.</summary>
     [Theory]
     [InlineData("streaming", "--lookahead", "9", "--lookahead"), InlineData("streaming", "--lookahead", "-1", "--lookahead")]

@@ -8,7 +8,8 @@ namespace RealtimeDenoise.Engine.Tests.Enhancement;
 /// <summary>The forward/backward streaming passes of the offline enhancer and their blend with the EM mask.</summary>
 public class BidirectionalStreamingMaskTests
 {
-    private static OfflineOptions Light() => new() { MaxIterations = 4, MhSteps = 6, BurnIn = 3, FinalMhSteps = 6, FinalBurnIn = 3 };
+    /// <summary>A short EM, without the learnt mask refiner (its own tests are in MaskRefinerTests): these tests follow the model-based stages.</summary>
+    private static OfflineOptions Light() => new() { MaxIterations = 4, MhSteps = 6, BurnIn = 3, FinalMhSteps = 6, FinalBurnIn = 3, MaskRefiner = null };
 
     private static Spectrogram Analyze(float[] x) => new Stft(new StftConfig(512, 128, SampleRate)).Analyze(x);
 

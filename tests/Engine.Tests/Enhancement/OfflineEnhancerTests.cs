@@ -6,7 +6,8 @@ namespace RealtimeDenoise.Engine.Tests.Enhancement;
 /// <summary>Edge cases of the offline Monte-Carlo EM enhancer, with a stand-in speech prior.</summary>
 public class OfflineEnhancerTests
 {
-    private static OfflineOptions Light() => new() { MaxIterations = 4, MhSteps = 6, BurnIn = 3, FinalMhSteps = 6, FinalBurnIn = 3 };
+    /// <summary>A short EM, without the learnt mask refiner (its own tests are in MaskRefinerTests): these tests follow the model-based stages.</summary>
+    private static OfflineOptions Light() => new() { MaxIterations = 4, MhSteps = 6, BurnIn = 3, FinalMhSteps = 6, FinalBurnIn = 3, MaskRefiner = null };
 
     private static float[] Run(float[] x, OfflineOptions? options = null) =>
         Denoiser.CreateOffline(new SpectralShapeModel(), options ?? Light()).Enhance(x);
