@@ -11,8 +11,9 @@ namespace RealtimeDenoise.Enhancement;
 /// gain, m = g·σ(logit(m_final/g) + o), g the transient gain. It learns where the model-based stages agree or disagree
 /// with the clean speech in the mixtures it was trained on (speech-train × noise-train, Training's `train-refiner`),
 /// which no hand-set blend of them captures. Inputs are standardised by the stored mean and scale, folded into the first
-/// layer at load. The file is JSON (<see cref="FileName"/> in a model package). Immutable after construction; each
-/// <see cref="Refine"/> call uses buffers of its own, so one instance may serve several enhancers at once.
+/// layer at load. The file is JSON (<see cref="FileName"/> in a model package). The network is copied at construction
+/// (later changes to <see cref="Weights"/> do not reach it); each <see cref="Refine"/> call uses buffers of its own, so
+/// one instance may serve several enhancers at once.
 /// </summary>
 public sealed class MaskRefiner
 {
@@ -68,7 +69,7 @@ public sealed class MaskRefiner
         return g * sigmoid;
     }
 
-    /// <summary>The network's output o for <paramref name="rows"/> of standardisable inputs [count, 97] (scratch: 2·count·widest).</summary>
+    /// <summary>The network's output o for <paramref name="rows"/> of raw inputs [count, 97] (the standardisation is folded in; scratch: 2·count·widest floats).</summary>
     public void Evaluate(ReadOnlySpan<float> rows, int count, Span<float> output, Span<float> scratch)
     {
         var a = scratch[..(count * _widest)];
