@@ -61,7 +61,7 @@ internal sealed class TrainingRandom
         }
     }
 
-    public void Shuffle(Span<int> items)
+    public void Shuffle<T>(Span<T> items)
     {
         for (int i = items.Length - 1; i > 0; i--)
         {

@@ -45,7 +45,7 @@ internal sealed class MaskRefinerTrainer(RefinerTrainerSettings settings)
         var gradient = new float[batch];
         for (int epoch = 1; epoch <= settings.Epochs; epoch++)
         {
-            Shuffle(index, random);
+            random.Shuffle<(int, int)>(index);
             for (long b0 = 0; b0 < count; b0 += batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -153,15 +153,6 @@ internal sealed class MaskRefinerTrainer(RefinerTrainerSettings settings)
     private static void Standardise(ReadOnlySpan<float> raw, float[] mean, float[] scale, Span<float> destination)
     {
         for (int d = 0; d < Inputs; d++) destination[d] = (raw[d] - mean[d]) / scale[d];
-    }
-
-    private static void Shuffle((int, int)[] items, TrainingRandom random)
-    {
-        for (long i = items.LongLength - 1; i > 0; i--)
-        {
-            long j = (long)(random.NextDouble() * (i + 1));
-            (items[i], items[j]) = (items[j], items[i]);
-        }
     }
 
     private static MaskRefinerWeights Export(Sequential<float> net, float[] mean, float[] scale) => new()
