@@ -77,7 +77,7 @@ public static class TrainCommandLine
     {
         if (args.Count == 0 || args[0] is "--help" or "-h" or "help")
         {
-            stdout.WriteLine("commands: train, train-encoder, train-refiner, evaluate\n\n" + TrainUsage + "\n\n" + TrainEncoderUsage + "\n\n" + RefinerCommandLine.Usage + "\n\n" + EvaluateUsage);
+            stdout.WriteLine("commands: train, train-encoder, train-refiner, average-refiners, evaluate\n\n" + TrainUsage + "\n\n" + TrainEncoderUsage + "\n\n" + RefinerCommandLine.Usage + "\n\n" + RefinerCommandLine.AverageUsage + "\n\n" + EvaluateUsage);
             return args.Count == 0 ? ExitUsage : ExitOk;
         }
         string command = args[0];
@@ -90,8 +90,9 @@ public static class TrainCommandLine
                 "evaluate" => Evaluate(rest, stdout, stderr, cancellationToken),
                 "train-encoder" => TrainEncoder(rest, stdout, stderr, cancellationToken),
                 "train-refiner" => RefinerCommandLine.TrainRefiner(rest, stdout, stderr, cancellationToken),
+                "average-refiners" => RefinerCommandLine.AverageRefiners(rest, stdout),
                 "speed" => Speed(rest, stdout, cancellationToken),
-                _ => throw new CommandLineException($"unknown command '{command}' (train, train-encoder, train-refiner, evaluate)"),
+                _ => throw new CommandLineException($"unknown command '{command}' (train, train-encoder, train-refiner, average-refiners, evaluate)"),
             };
         }
         catch (CommandLineException e)

@@ -120,8 +120,8 @@ public sealed class RefinerTrainingTests : IDisposable
         Assert.Empty(sampler.TakeDrawn());
     }
 
-    [Fact]
-    public void TrainRefiner_WritesARefinerTheEngineReads()
+    /// <summary>Three harmonic-burst "speech" files and one white noise file; returns their folders.</summary>
+    private (string Speech, string Noise) WriteTinyCorpus()
     {
         var rng = new TrainingRandom(17);
         var speechDir = Path.Combine(_dir, "speech");
@@ -140,6 +140,13 @@ public sealed class RefinerTrainingTests : IDisposable
         var noise = new float[32000];
         for (int i = 0; i < noise.Length; i++) noise[i] = 0.1f * (float)(rng.NextDouble() - 0.5);
         WaveFileWriter.WriteAll(Path.Combine(noiseDir, "n.wav"), [noise], WaveFormat.Pcm16(16000, 1));
+        return (speechDir, noiseDir);
+    }
+
+    [Fact]
+    public void TrainRefiner_WritesARefinerTheEngineReads()
+    {
+        var (speechDir, noiseDir) = WriteTinyCorpus();
         string output = Path.Combine(_dir, "out", MaskRefiner.FileName);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -156,5 +163,108 @@ public sealed class RefinerTrainingTests : IDisposable
         Assert.Equal(TrainCommandLine.ExitUsage, TrainCommandLine.Execute(["train-refiner", "--data", speechDir, "--out", output], TextWriter.Null, TextWriter.Null, default));
         Assert.Equal(TrainCommandLine.ExitUsage, TrainCommandLine.Execute(["train-refiner", "--data", speechDir, "--noise", noiseDir, "--out", _dir], TextWriter.Null, TextWriter.Null, default));
         Assert.Equal(TrainCommandLine.ExitUsage, TrainCommandLine.Execute(["train-refiner", "--data", speechDir, "--noise", noiseDir, "--out", output, "--mixtures", "0"], TextWriter.Null, TextWriter.Null, default));
+    }
+
+    [Fact]
+    public void TrainRefiner_BinsFile_RefitsWithoutEnhancingAndRefusesBinsOfOtherSettings()
+    {
+        var (speechDir, noiseDir) = WriteTinyCorpus();
+        string bins = Path.Combine(_dir, "bins.dat");
+        string[] Args(string output, params string[] more) =>
+            ["train-refiner", "--data", speechDir, "--noise", noiseDir, "--out", output, "--bins", bins, "--mixtures", "4", "--samples-per-mixture", "300",
+             "--epochs", "2", "--batch", "128", "--hidden", "8", "--jobs", "2", "--threads", "1", "--val-fraction", "0.3", .. more];
+        string first = Path.Combine(_dir, "first.json"), second = Path.Combine(_dir, "second.json");
+
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.True(TrainCommandLine.Execute(Args(first), stdout, stderr, default) == TrainCommandLine.ExitOk, stderr.ToString() + stdout);
+        Assert.Contains("enhanced 4/4", stdout.ToString());
+        Assert.Contains("wrote the bins", stdout.ToString());
+        byte[] written = File.ReadAllBytes(bins);
+
+        // The refit reads the bins instead of enhancing, and fits the same weights from them.
+        stdout = new StringWriter();
+        Assert.True(TrainCommandLine.Execute(Args(second), stdout, stderr, default) == TrainCommandLine.ExitOk, stderr.ToString() + stdout);
+        Assert.DoesNotContain("enhanced", stdout.ToString());
+        Assert.Contains("read the bins of 4 mixtures", stdout.ToString());
+        var a = MaskRefiner.Load(first).Weights;
+        var b = MaskRefiner.Load(second).Weights;
+        Assert.Equal(a.InputMean, b.InputMean);
+        Assert.Equal(a.InputScale, b.InputScale);
+        for (int l = 0; l < a.Layers.Count; l++)
+        {
+            Assert.Equal(a.Layers[l].Weight, b.Layers[l].Weight);
+            Assert.Equal(a.Layers[l].Bias, b.Layers[l].Bias);
+        }
+
+        // Other draws (another seed) or other audio are refused, and the file is left as it was.
+        stderr = new StringWriter();
+        Assert.Equal(TrainCommandLine.ExitError, TrainCommandLine.Execute(Args(second, "--seed", "2"), TextWriter.Null, stderr, default));
+        Assert.Contains("other audio, settings", stderr.ToString());
+        WaveFileWriter.WriteAll(Path.Combine(speechDir, "s3.wav"), [new float[8000]], WaveFormat.Pcm16(16000, 1));
+        Assert.Equal(TrainCommandLine.ExitError, TrainCommandLine.Execute(Args(second), TextWriter.Null, TextWriter.Null, default));
+        Assert.Equal(written, File.ReadAllBytes(bins));
+        File.Delete(Path.Combine(speechDir, "s3.wav"));
+
+        // A cut-off file is reported as damaged, not read as fewer bins.
+        File.WriteAllBytes(bins, written[..(written.Length - 100)]);
+        stderr = new StringWriter();
+        Assert.Equal(TrainCommandLine.ExitError, TrainCommandLine.Execute(Args(second), TextWriter.Null, stderr, default));
+        Assert.Contains("damaged", stderr.ToString());
+
+        Assert.Equal(TrainCommandLine.ExitUsage, TrainCommandLine.Execute(Args(bins), TextWriter.Null, TextWriter.Null, default));
+    }
+
+    private static MaskRefinerWeights RandomRefiner(int[] hidden, int seed)
+    {
+        var r = new Random(seed);
+        float[] Values(int n, double scale, double offset = 0) => [.. Enumerable.Range(0, n).Select(_ => (float)(offset + (r.NextDouble() * 2 - 1) * scale))];
+        int[] sizes = [MaskRefinerFeatures.Count, .. hidden, 1];
+        return new MaskRefinerWeights
+        {
+            Description = $"random {seed}",
+            InputMean = Values(MaskRefinerFeatures.Count, 1),
+            InputScale = Values(MaskRefinerFeatures.Count, 0.5, 1),
+            Layers = [.. sizes.Skip(1).Select((outputs, l) => new MaskRefinerLayer
+            {
+                Inputs = sizes[l], Outputs = outputs, Weight = Values(outputs * sizes[l], 0.3), Bias = Values(outputs, 0.3),
+            })],
+        };
+    }
+
+    [Fact]
+    public void AverageRefiners_WritesARefinerWhoseCorrectionIsTheMeanOfTheirs()
+    {
+        MaskRefinerWeights[] refiners = [RandomRefiner([5, 7, 4], seed: 1), RandomRefiner([6, 3, 2], seed: 2), RandomRefiner([4, 4, 4], seed: 3)];
+        string[] files = [.. refiners.Select((w, i) => Path.Combine(_dir, $"r{i}.json"))];
+        for (int i = 0; i < files.Length; i++) File.WriteAllText(files[i], new MaskRefiner(refiners[i]).ToJson());
+        string output = Path.Combine(_dir, "average.json");
+        var stdout = new StringWriter();
+        Assert.Equal(TrainCommandLine.ExitOk, TrainCommandLine.Execute(["average-refiners", "--out", output, .. files], stdout, TextWriter.Null, default));
+        var average = MaskRefiner.Load(output);
+        Assert.Equal([97, 15, 14, 10], average.Weights.Layers.Select(l => l.Inputs));
+
+        const int rows = 64;
+        var r = new Random(9);
+        float[] x = [.. Enumerable.Range(0, rows * MaskRefinerFeatures.Count).Select(_ => (float)(r.NextDouble() * 4 - 2))];
+        var scratch = new float[2 * rows * 32];
+        float[] Evaluate(MaskRefiner m) { var o = new float[rows]; m.Evaluate(x, rows, o, scratch); return o; }
+        var expected = new double[rows];
+        foreach (var w in refiners)
+        {
+            var o = Evaluate(new MaskRefiner(w));
+            for (int i = 0; i < rows; i++) expected[i] += o[i] / refiners.Length;
+        }
+        var actual = Evaluate(average);
+        Assert.Contains(expected, e => Math.Abs(e) > 0.1); // the check below is not trivially met by zeros
+        for (int i = 0; i < rows; i++) Assert.Equal(expected[i], actual[i], 1e-4);
+
+        // Networks of different depths cannot be merged this way; one input is not an average; inputs are never overwritten.
+        File.WriteAllText(files[2], new MaskRefiner(RandomRefiner([4, 4], seed: 4)).ToJson());
+        var stderr = new StringWriter();
+        Assert.Equal(TrainCommandLine.ExitError, TrainCommandLine.Execute(["average-refiners", "--out", output, .. files], TextWriter.Null, stderr, default));
+        Assert.Contains("same number of layers", stderr.ToString());
+        Assert.Equal(TrainCommandLine.ExitUsage, TrainCommandLine.Execute(["average-refiners", "--out", output, files[0]], TextWriter.Null, TextWriter.Null, default));
+        Assert.Equal(TrainCommandLine.ExitUsage, TrainCommandLine.Execute(["average-refiners", "--out", files[0], files[0], files[1]], TextWriter.Null, TextWriter.Null, default));
     }
 }
