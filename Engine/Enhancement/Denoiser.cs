@@ -89,6 +89,9 @@ public sealed class OfflineOptions
     /// <summary>Maximum attenuation of the Wiener mask in dB (gain floor).</summary>
     public float MaxAttenuationDb { get; set; } = 30f;
 
+    /// <summary>The gain floor as an amplitude, 10^(−<see cref="MaxAttenuationDb"/>/20).</summary>
+    public float MinGain => MathF.Pow(10f, -MaxAttenuationDb / 20f);
+
     /// <summary>
     /// Exponent a of <see cref="MaskSharpening"/> applied to the final mask (after the blend, before the floor); 1: none.
     /// Measured with the default model (SI-SDRi dB dev-test / tuneset; STOI dev-test): 1: 5.63 / 5.52 (0.771); 1.2: 5.74 /

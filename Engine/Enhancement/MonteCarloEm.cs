@@ -130,7 +130,7 @@ internal sealed class MonteCarloEm
         var m = mask[..nf];
         m.Clear();
         Sample(p, frames, logScale, floor, _options.FinalMhSteps, _options.FinalBurnIn, keep: false, mask: m);
-        float minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);
+        float minGain = _options.MinGain;
         TensorPrimitives.Multiply(m, 1f / (_options.FinalMhSteps - _options.FinalBurnIn), m);
         if (_options.MaskSmoothingFrames > 0) SmoothOverTime(m, frames, _bins, _options.MaskSmoothingFrames, _pInv2.AsSpan(0, nf));
         TensorPrimitives.Clamp(m, minGain, 1f, m);

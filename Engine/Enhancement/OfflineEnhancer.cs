@@ -214,7 +214,7 @@ public sealed class OfflineEnhancer : IEnhancer
         }
         if (transientGain != null) TensorPrimitives.Multiply(mask, transientGain, mask);
         // The offline gain floor is the user's: it bounds the final mask, whatever the streaming passes' own floor.
-        float minGain = MathF.Pow(10f, -_options.MaxAttenuationDb / 20f);
+        float minGain = _options.MinGain;
         TensorPrimitives.Clamp(mask, minGain, 1f, mask);
         if (stages)
         {

@@ -136,7 +136,7 @@ public sealed class EnhanceBench : IBenchmarkSuite
         {
             var mask = new float[last.FinalMask.Length];
             watch.Restart();
-            refiner.Refine(last, mask, minGain: 0.0316f, cancellationToken);
+            refiner.Refine(last, mask, options.MinGain, cancellationToken);
             figures["refiner_rtf"] = watch.Elapsed.TotalSeconds / seconds;
         }
         report.Add("enhance", name, figures);
